@@ -1,0 +1,126 @@
+// Small N-API helpers shared by the elementwise, reduction and fused kernels: read a Float32Array's data pointer,
+// a number, or a JS number array (shape), and throw a JS TypeError on misuse.
+#pragma once
+#include <node_api.h>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace dal {
+namespace args {
+
+struct Args {
+  napi_env env;
+  size_t argc = 12;
+  napi_value argv[12];
+  bool ok = true;
+
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+
+  bool fail(const char* msg) {
+    if (ok) napi_throw_type_error(env, nullptr, msg);
+    ok = false;
+    return false;
+  }
+
+  // Float32Array data pointer and length (n) of argument i.
+  float* f32(size_t i, int64_t* n = nullptr) {
+    if (i >= argc) return fail("dal_native: missing Float32Array argument"), nullptr;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float32_array)
+      return fail("dal_native: expected a Float32Array"), nullptr;
+    if (n) *n = static_cast<int64_t>(length);
+    return static_cast<float*>(data);
+  }
+
+  double num(size_t i) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("dal_native: expected a number");
+    return v;
+  }
+
+  int64_t integer(size_t i) { return static_cast<int64_t>(num(i)); }
+
+  // A JS array of numbers (a shape or axis list).
+  std::vector<int64_t> ints(size_t i) {
+    std::vector<int64_t> out;
+    bool isArray = false;
+    if (i >= argc || napi_is_array(env, argv[i], &isArray) != napi_ok || !isArray) {
+      fail("dal_native: expected an array of numbers");
+      return out;
+    }
+    uint32_t len = 0;
+    napi_get_array_length(env, argv[i], &len);
+    out.resize(len);
+    for (uint32_t k = 0; k < len; ++k) {
+      napi_value el;
+      double v = 0;
+      napi_get_element(env, argv[i], k, &el);
+      napi_get_value_double(env, el, &v);
+      out[k] = static_cast<int64_t>(v);
+    }
+    return out;
+  }
+
+  // The Float32Array elements of a JS array argument (AddN inputs).
+  std::vector<float*> f32List(size_t i) {
+    std::vector<float*> out;
+    bool isArray = false;
+    if (i >= argc || napi_is_array(env, argv[i], &isArray) != napi_ok || !isArray) {
+      fail("dal_native: expected an array of Float32Arrays");
+      return out;
+    }
+    uint32_t len = 0;
+    napi_get_array_length(env, argv[i], &len);
+    for (uint32_t k = 0; k < len; ++k) {
+      napi_value el;
+      napi_get_element(env, argv[i], k, &el);
+      napi_typedarray_type type;
+      size_t length = 0;
+      void* data = nullptr;
+      if (napi_get_typedarray_info(env, el, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+          type != napi_float32_array) {
+        fail("dal_native: expected an array of Float32Arrays");
+        return {};
+      }
+      out.push_back(static_cast<float*>(data));
+    }
+    return out;
+  }
+};
+
+inline napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// exp(x) in float to ~2 ulp, written so that GCC vectorizes the loops that call it (Cephes' expf polynomial).
+inline float fastExp(float x) {
+  const float hi = 88.0f, lo = -87.3365447504f;  // keeps 2^n a normal float
+  float xc = x > hi ? hi : (x < lo ? lo : x);
+  float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
+  float r2 = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r2 + r + 1.0f;
+  int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  float y = p * scale;
+  y = x < lo ? 0.0f : y;
+  y = x > hi ? INFINITY : y;
+  return x != x ? x : y;
+}
+
+}  // namespace args
+}  // namespace dal
