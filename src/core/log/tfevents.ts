@@ -25,12 +25,32 @@ export function frameRecord(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Serializes an `Event {wall_time=1, step=2, file_version=3 | summary=5}`. */
-function encodeEvent(wallTime: number, step: number, what: { fileVersion: string } | { summary: ProtoWriter }) {
-  const ev = new ProtoWriter().double(1, wallTime).varint(2, step);
+/**
+ * Serializes an `Event {wall_time=1, step=2, file_version=3 | summary=5}`. Like protobuf's own serializers it leaves
+ * out a zero step (the proto3 default), so dal's records are byte-identical to TensorFlow's and PyTorch's.
+ */
+export function encodeEvent(
+  wallTime: number,
+  step: number,
+  what: { fileVersion: string } | { summary: ProtoWriter },
+): Uint8Array {
+  const ev = new ProtoWriter().double(1, wallTime);
+  if (step !== 0) ev.varint(2, step);
   if ('fileVersion' in what) ev.string(3, what.fileVersion);
   else ev.message(5, what.summary);
   return ev.finish();
+}
+
+/** An `Event` holding one `Summary.Value` with `tag`, whose value fields `fill` adds. */
+export function summaryEvent(wallTime: number, step: number, tag: string, fill: (value: ProtoWriter) => void): Uint8Array {
+  const value = new ProtoWriter().string(1, tag);
+  fill(value);
+  return encodeEvent(wallTime, step, { summary: new ProtoWriter().message(1, value) });
+}
+
+/** An `Event` holding a scalar as `simple_value` (float32). */
+export function scalarEvent(wallTime: number, step: number, tag: string, value: number): Uint8Array {
+  return summaryEvent(wallTime, step, tag, (v) => v.float(2, value));
 }
 
 /** Equal-width buckets over [min, max]: right edges (`bucket_limit`) and counts, as PyTorch's writer stores them. */
@@ -123,18 +143,19 @@ export class SummaryWriter {
     this.flush();
   }
 
-  private summary(tag: string, step: number, fill: (value: ProtoWriter) => void): void {
+  private push(tag: string, step: number, encode: (wallTime: number) => Uint8Array): void {
     if (this.fd === null) throw new Error(`SummaryWriter for ${this.path} is closed`);
     if (!Number.isInteger(step) || step < 0) throw new Error(`summary '${tag}': step must be a non-negative integer, got ${step}`);
-    const value = new ProtoWriter().string(1, tag);
-    fill(value);
-    const summary = new ProtoWriter().message(1, value);
-    this.pending.push(frameRecord(encodeEvent(Date.now() / 1000, step, { summary })));
+    this.pending.push(frameRecord(encode(Date.now() / 1000)));
+  }
+
+  private summary(tag: string, step: number, fill: (value: ProtoWriter) => void): void {
+    this.push(tag, step, (wallTime) => summaryEvent(wallTime, step, tag, fill));
   }
 
   /** Logs a scalar as `Summary.Value.simple_value` (float32). */
   scalar(tag: string, value: number, step: number): void {
-    this.summary(tag, step, (v) => v.float(2, value));
+    this.push(tag, step, (wallTime) => scalarEvent(wallTime, step, tag, value));
   }
 
   /** Logs an image as a legacy `Summary.Image` (PNG; colorspace 3 = RGB when opaque, 4 = RGBA). */
