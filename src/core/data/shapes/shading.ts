@@ -21,8 +21,8 @@ export const ALBEDO: readonly Vec3[] = [
   [0.6, 0.2, 0.75], // purple
 ];
 
-export const AMBIENT = 0.3;
-export const DIFFUSE = 0.7;
+export const AMBIENT = 0.4;
+export const DIFFUSE = 0.6;
 
 /** Unit direction towards the light (world space). */
 export const LIGHT_DIR: Vec3 = normalize([0.5, 1.0, 0.7]);
