@@ -1,0 +1,64 @@
+/**
+ * Group normalization (Wu & He 2018, eq. 1–3): each sample's channels are split into G groups, normalized by the
+ * mean and variance over (H, W, C/G), then scaled and shifted per channel by γ, β. PyTorch's `nn.GroupNorm` defaults:
+ * γ = 1, β = 0, ε = 1e-5, biased variance.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { silu } from './activations.ts';
+import { constantVariable } from './init.ts';
+import { ModuleBase, type ModuleEntries } from './module.ts';
+
+export class GroupNorm extends ModuleBase {
+  /** γ [C] */
+  readonly gamma: tf.Variable;
+  /** β [C] */
+  readonly beta: tf.Variable;
+
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    readonly epsilon = 1e-5,
+  ) {
+    super();
+    if (numChannels % numGroups !== 0) {
+      throw new Error(`GroupNorm: ${numChannels} channels do not split into ${numGroups} groups`);
+    }
+    this.gamma = constantVariable([numChannels], 1);
+    this.beta = constantVariable([numChannels], 0);
+  }
+
+  protected entries(): ModuleEntries {
+    return { gamma: this.gamma, beta: this.beta };
+  }
+
+  /**
+   * @param x [B, H, W, C]
+   * @param withSilu apply SiLU to the result (the pre-activation of every ResBlock conv)
+   * @returns [B, H, W, C]
+   */
+  apply(x: tf.Tensor4D, withSilu = false): tf.Tensor4D {
+    return tf.tidy(() => {
+      const y = groupNorm(x, this.gamma, this.beta, this.numGroups, this.epsilon);
+      return withSilu ? silu(y) : y;
+    });
+  }
+}
+
+/**
+ * GroupNorm from tf ops (differentiable by autodiff). The per-group statistics are folded into one per-channel
+ * scale and shift, so the full-size tensor is touched by one multiply and one add after the moments.
+ * @param x [B, H, W, C]
+ * @param gamma [C]
+ * @param beta [C]
+ */
+export function groupNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const cg = c / groups;
+    const { mean, variance } = tf.moments(tf.reshape(x, [b, h * w, groups, cg]), [1, 3], true); // [B,1,G,1]
+    // y = (x − μ)·γ/√(σ² + ε) + β = x·scale + shift, scale = γ·rstd, shift = β − μ·scale (per batch and channel)
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), tf.reshape(gamma, [1, 1, groups, cg])); // [B,1,G,C/G]
+    const shift = tf.sub(tf.reshape(beta, [1, 1, groups, cg]), tf.mul(mean, scale));
+    return tf.add(tf.mul(x, tf.reshape(scale, [b, 1, 1, c])), tf.reshape(shift, [b, 1, 1, c])) as tf.Tensor4D;
+  });
+}
