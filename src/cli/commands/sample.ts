@@ -1,0 +1,119 @@
+/**
+ * `dal sample MODEL --n N [--label K] [--steps S] [--sampler ddim|ddpm|heun] [--guidance G] [--seed S] --out FILE.npy`
+ * (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy (and FILE.labels.npy, int32, when conditional).
+ * MODEL is a built-in analytic prior (ring8) or, once teachers ship (issue 4), a checkpoint directory: models are
+ * resolved by the `models` list below, to which a checkpoint loader is added.
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import * as tf from '@tensorflow/tfjs-core';
+import { withGuidance } from '../../core/cfg.ts';
+import type { Denoiser } from '../../core/denoiser.ts';
+import { DalError } from '../../core/errors.ts';
+import { writeNpy } from '../../core/io/npy.ts';
+import { Rng } from '../../core/rng.ts';
+import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
+import { makePrior } from '../../toy/prior.ts';
+import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
+
+/** A model `dal sample` can draw from. */
+export interface SampleModel {
+  denoiser: Denoiser;
+  /** Number of class labels (0: unconditional only). */
+  numLabels: number;
+  dispose(): void;
+}
+
+/** How a MODEL argument becomes a model; the first loader that accepts it wins. */
+export interface ModelLoader {
+  /** e.g. "ring8" or "a checkpoint directory"; shown in --help and errors. */
+  describe: string;
+  accepts(spec: string): boolean;
+  load(spec: string): Promise<SampleModel> | SampleModel;
+}
+
+export const models: ModelLoader[] = [
+  {
+    describe: 'ring8 (analytic: 8 Gaussians of std 0.1 on the circle of radius 2, cosine schedule)',
+    accepts: (spec) => spec === 'ring8',
+    load: () => {
+      const d = makePrior({ type: 'ring', n: 8, radius: 2, std: 0.1 }, { type: 'cosine' });
+      return { denoiser: d, numLabels: d.numComponents, dispose: () => {} };
+    },
+  },
+];
+
+interface SampleArgs {
+  model: string;
+  n: number;
+  label?: number;
+  steps: number;
+  sampler: SamplerName;
+  eta: number;
+  guidance: number;
+  seed: number;
+  out: string;
+  backend?: BackendName;
+}
+
+export const sampleCommand: CommandModule<object, SampleArgs> = {
+  command: 'sample <model>',
+  describe: 'Draw samples of a model into a .npy file',
+  builder: (y: Argv) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: `the model: ${models.map((m) => m.describe).join('; ')}` })
+      .option('n', { type: 'number', demandOption: true, describe: 'number of samples' })
+      .option('label', { type: 'number', describe: 'class label to condition on (default: unconditional)' })
+      .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
+      .option('sampler', { choices: SAMPLER_NAMES, default: 'ddim' as SamplerName, describe: 'sampler' })
+      .option('eta', { type: 'number', default: 0, describe: 'DDIM stochasticity η in [0, 1]' })
+      .option('guidance', { type: 'number', default: 1, describe: 'classifier-free guidance scale (with --label)' })
+      .option('seed', { type: 'number', default: 0, describe: 'random seed' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output .npy file ([N, ...sample shape], float32)' })
+      .option('backend', { choices: BACKEND_NAMES, describe: 'tfjs backend (default: the fastest available)' })
+      .example('$0 sample ring8 --n 4096 --sampler ddim --steps 50 --out x.npy', 'unconditional samples')
+      .example('$0 sample ring8 --n 512 --label 3 --guidance 2 --out x.npy', 'component 3 with CFG 2; also writes x.labels.npy')
+      .example('$0 sample ring8 --n 4096 --sampler ddpm --steps 1000 --out x.npy', 'ancestral sampling') as unknown as Argv<SampleArgs>,
+  handler: async (args: ArgumentsCamelCase<SampleArgs>) => {
+    await sampleToFile(args);
+  },
+};
+
+/** Draws the samples and writes FILE.npy (+ FILE.labels.npy). */
+export async function sampleToFile(args: SampleArgs): Promise<void> {
+  const { n, steps, eta, guidance, seed, out, sampler } = args;
+  if (!Number.isInteger(n) || n < 1) throw new DalError(`--n: expected a positive integer; given ${n}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new DalError(`--steps: expected a positive integer; given ${steps}`);
+  if (!(eta >= 0 && eta <= 1)) throw new DalError(`--eta: expected a number in [0, 1]; given ${eta}`);
+  if (!Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
+  if (!Number.isInteger(seed) || seed < 0) throw new DalError(`--seed: expected a non-negative integer; given ${seed}`);
+  if (!out.endsWith('.npy')) throw new DalError(`--out: expected a file name ending in .npy; given ${out}`);
+  const loader = models.find((m) => m.accepts(args.model));
+  if (!loader) {
+    throw new DalError(`unknown model "${args.model}"; available: ${models.map((m) => m.describe).join('; ')}`);
+  }
+  await setupBackend(args.backend);
+  const model = await loader.load(args.model);
+  try {
+    const label = args.label;
+    if (label !== undefined && !(Number.isInteger(label) && label >= 0 && label < model.numLabels)) {
+      throw new DalError(`--label: expected an integer in 0..${model.numLabels - 1} for ${args.model}; given ${label}`);
+    }
+    const labels = label === undefined ? null : (tf.fill([n], label, 'int32') as tf.Tensor1D);
+    const t0 = Date.now();
+    const x = tf.tidy(() =>
+      sample(withGuidance(model.denoiser, guidance), n, { sampler, steps, eta, cond: labels ? { labels } : null, rng: new Rng(seed) }),
+    );
+    writeNpy(out, x.dataSync() as Float32Array, [...x.shape]);
+    x.dispose();
+    const written = [out];
+    if (labels) {
+      const labelsFile = out.replace(/\.npy$/, '.labels.npy');
+      writeNpy(labelsFile, labels.dataSync() as Int32Array, [n]);
+      labels.dispose();
+      written.push(labelsFile);
+    }
+    process.stdout.write(`wrote ${written.join(' and ')} (${n} samples, ${sampler} ${steps} steps, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The explicit table from a config's `system.type` to its implementation. Each variant's config schema is listed once
+ * in the union and once in the table; the mapped type makes the compiler reject a variant without an implementation.
+ * Registration is this list, not an import side effect.
+ */
+import * as z from 'zod';
+import { runConfigSchema } from './core/config/schema.ts';
+import type { System, SystemContext } from './core/trainer.ts';
+import { ToySampleSystem, toySampleConfig } from './toy/sample-system.ts';
+
+/** Every system's config, discriminated by `type`. */
+export const systemConfig = z.discriminatedUnion('type', [toySampleConfig]);
+export type SystemConfig = z.infer<typeof systemConfig>;
+
+/** The schema of a whole run config file. */
+export const runConfig = runConfigSchema(systemConfig);
+export type RunConfig = z.infer<typeof runConfig>;
+
+type SystemFactories = {
+  [K in SystemConfig['type']]: (cfg: Extract<SystemConfig, { type: K }>, ctx: SystemContext) => System | Promise<System>;
+};
+
+/** type → constructor. */
+export const systems: SystemFactories = {
+  'toy-sample': (cfg, ctx) => new ToySampleSystem(cfg, ctx),
+};
+
+/** A short description of each system, for `dal run --help`. */
+export const systemDescriptions: Record<SystemConfig['type'], string> = {
+  'toy-sample': 'draw samples from an analytic toy prior (DDIM/DDPM/Heun) and score them against its modes',
+};
+
+/** Builds the system a run config names. */
+export function createSystem(cfg: SystemConfig, ctx: SystemContext): System | Promise<System> {
+  const factory = systems[cfg.type] as (c: SystemConfig, ctx: SystemContext) => System | Promise<System>;
+  return factory(cfg, ctx);
+}
