@@ -21,6 +21,8 @@ export interface DecodedEvent {
   wallTime: number;
   step: number;
   fileVersion?: string;
+  /** `SessionLog.status` when the event is a session log (1 = START, which purges later steps of earlier files). */
+  sessionStatus?: number;
   scalars: { tag: string; value: number }[];
   images: { tag: string; width: number; height: number; colorspace: number; png: Uint8Array }[];
   histograms: {
@@ -160,6 +162,8 @@ export function decodeEvent(data: Uint8Array): DecodedEvent {
   ev.step = lastField(fields, 2)?.varint ?? 0;
   const version = lastField(fields, 3);
   if (version) ev.fileVersion = asString(version);
+  const sessionLog = lastField(fields, 6);
+  if (sessionLog) ev.sessionStatus = lastField(decodeMessage(sessionLog.bytes), 1)?.varint ?? 0;
   const summary = lastField(fields, 5);
   if (summary) {
     for (const v of decodeMessage(summary.bytes)) if (v.field === 1) decodeValue(decodeMessage(v.bytes), ev);

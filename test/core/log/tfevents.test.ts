@@ -71,6 +71,18 @@ describe('SummaryWriter', () => {
     b.close();
   });
 
+  it("starts a resumed run's file with SessionLog START at the purge step", () => {
+    const w = new SummaryWriter(path.join(tmp, 'purge'), { purgeStep: 1200 });
+    w.scalar('loss', 0.5, 1200);
+    w.close();
+    const events = readEventFile(w.path);
+    expect(events.map((e) => [e.fileVersion, e.sessionStatus, e.step, e.scalars.length])).toEqual([
+      ['brain.Event:2', undefined, 0, 0],
+      [undefined, 1, 1200, 0],
+      [undefined, undefined, 1200, 1],
+    ]);
+  });
+
   it('reports a corrupted byte or a truncated file as a DalError naming the file and offset', () => {
     const w = new SummaryWriter(path.join(tmp, 'corrupt'));
     w.scalar('a', 1, 1);
