@@ -57,6 +57,29 @@ describe('camera', () => {
   });
 });
 
+describe('rays', () => {
+  it('gives unit directions, jittered inside their own stratum when asked', () => {
+    const cam = camera(0, 0);
+    const size = 4;
+    const f = focalPixels(size);
+    const { directions } = rays(cam, size, size, { samplesPerAxis: 2, jitter: new Rng(9) });
+    for (let k = 0; k < directions.length / 3; k++) {
+      const [x, y, z] = [directions[3 * k], directions[3 * k + 1], directions[3 * k + 2]];
+      expect(Math.hypot(x, y, z)).toBeCloseTo(1, 6);
+      // Camera at +z looking along −z: right = +x, up = +y, forward = −z.
+      const u = size / 2 + (f * x) / -z;
+      const v = size / 2 - (f * y) / -z;
+      const pixel = Math.floor(k / 4);
+      const [si, sj] = [Math.floor((k % 4) / 2), k % 2];
+      const [i, j] = [Math.floor(pixel / size), pixel % size];
+      expect(u).toBeGreaterThanOrEqual(j + sj / 2 - 1e-5);
+      expect(u).toBeLessThanOrEqual(j + (sj + 1) / 2 + 1e-5);
+      expect(v).toBeGreaterThanOrEqual(i + si / 2 - 1e-5);
+      expect(v).toBeLessThanOrEqual(i + (si + 1) / 2 + 1e-5);
+    }
+  });
+});
+
 describe('primitives', () => {
   it('ray hits agree with occupancy: inside just after the hit, outside before it, and misses stay outside', () => {
     const rng = new Rng(11);
@@ -199,6 +222,25 @@ describe('renderShape', () => {
         if (Math.abs(m - half) < 1e-3) continue;
         expect(px(img, size, i, j).every((v) => v === 1)).toBe(m > half);
       }
+    }
+  });
+
+  it('renders 64×64 at 2×2 samples as the 32×32 4×4 render refined (same sub-sample positions)', () => {
+    for (let shape = 0; shape < SHAPES.length; shape++) {
+      const s = { shape, color: shape, azimuth: 33 + 50 * shape, elevation: 5 + 10 * shape };
+      const small = renderShape(s, 32);
+      const large = renderShape(s, 64, { samplesPerPixel: 4 });
+      let maxErr = 0;
+      for (let i = 0; i < 32; i++) {
+        for (let j = 0; j < 32; j++) {
+          for (let c = 0; c < 3; c++) {
+            let m = 0;
+            for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]]) m += large[((2 * i + a) * 64 + 2 * j + b) * 3 + c] / 4;
+            maxErr = Math.max(maxErr, Math.abs(m - small[(i * 32 + j) * 3 + c]));
+          }
+        }
+      }
+      expect(maxErr).toBeLessThan(1e-5);
     }
   });
 
