@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
 import { camera, focalPixels, project, rays } from '../../../src/core/data/shapes/camera.ts';
-import { CUBE_HALF, intersectShape, occupancy, SHAPES, SPHERE_RADIUS } from '../../../src/core/data/shapes/primitives.ts';
+import { CUBE_HALF, intersectShape, occupancy, occupancyGrid, SHAPES, SPHERE_RADIUS } from '../../../src/core/data/shapes/primitives.ts';
 import { TORUS_R, TORUS_TUBE } from '../../../src/core/data/shapes/torus.ts';
 import { ALBEDO, AMBIENT, DIFFUSE, LIGHT_DIR } from '../../../src/core/data/shapes/shading.ts';
 import { renderShape } from '../../../src/core/data/shapes/renderer.ts';
@@ -113,6 +113,31 @@ describe('primitives', () => {
       }
       expect(hits).toBeGreaterThan(100);
     }
+  });
+
+  it('samples occupancy grids whose volumes match the closed-form volumes', () => {
+    const res = 64;
+    const cellVolume = (1.5 / res) ** 3;
+    const volumes = [
+      (4 / 3) * Math.PI * 0.5 ** 3, // sphere
+      0.8 ** 3, // cube
+      Math.PI * 0.4 ** 2 * 0.9, // cylinder
+      (Math.PI * 0.5 ** 2 * 0.9) / 3, // cone
+      2 * Math.PI ** 2 * TORUS_R * TORUS_TUBE ** 2, // torus (Pappus)
+    ];
+    for (let shape = 0; shape < SHAPES.length; shape++) {
+      const grid = occupancyGrid(shape, res);
+      const v = grid.reduce((a, b) => a + b, 0) * cellVolume;
+      expect(Math.abs(v - volumes[shape]) / volumes[shape]).toBeLessThan(0.03);
+    }
+    // Layout: x fastest. The cone is wider at the bottom (low y) than at the top.
+    const cone = occupancyGrid(CONE, 16);
+    const rowSum = (iy: number): number => {
+      let n = 0;
+      for (let iz = 0; iz < 16; iz++) for (let ix = 0; ix < 16; ix++) n += cone[(iz * 16 + iy) * 16 + ix];
+      return n;
+    };
+    expect(rowSum(3)).toBeGreaterThan(rowSum(12));
   });
 
   it('finds exact torus hits: the point is on the surface and the normal points away from the core circle', () => {

@@ -16,7 +16,7 @@ import { COLORS } from './shading.ts';
 
 export { SHAPES } from './primitives.ts';
 export { COLORS } from './shading.ts';
-export { occupancy } from './primitives.ts';
+export { occupancy, occupancyGrid } from './primitives.ts';
 export { renderShape, renderShapeInto, type ShapeSample } from './renderer.ts';
 export { camera } from './camera.ts';
 

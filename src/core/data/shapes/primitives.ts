@@ -221,3 +221,26 @@ export function intersectCone(ox: number, oy: number, oz: number, dx: number, dy
   }
   return best;
 }
+
+/**
+ * Ground-truth occupancy of `shape` sampled at the cell centres of a res³ grid over the cube [−extent, extent]³
+ * (x fastest, then y, then z), for occupancy IoU against a reconstruction sampled on the same grid.
+ * @returns [res, res, res] (z, y, x order), 1 = inside
+ */
+export function occupancyGrid(shape: number, res: number, extent = 0.75): Uint8Array {
+  const out = new Uint8Array(res * res * res);
+  const p: [number, number, number] = [0, 0, 0];
+  const cell = (2 * extent) / res;
+  let k = 0;
+  for (let iz = 0; iz < res; iz++) {
+    p[2] = -extent + (iz + 0.5) * cell;
+    for (let iy = 0; iy < res; iy++) {
+      p[1] = -extent + (iy + 0.5) * cell;
+      for (let ix = 0; ix < res; ix++, k++) {
+        p[0] = -extent + (ix + 0.5) * cell;
+        out[k] = occupancy(shape, p) ? 1 : 0;
+      }
+    }
+  }
+  return out;
+}
