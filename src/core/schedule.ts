@@ -102,3 +102,36 @@ export function ddimTimesteps(n: number, tMax = 1, tMin = 0): number[] {
   ts[n] = tMin; // exact endpoint, no rounding residue
   return ts;
 }
+
+/**
+ * The time at which a schedule reaches a given log-SNR λ = log(α²/σ²) (inverse of the monotone `logSnr`, by
+ * bisection in float64 to ~1e-15; clamped to [0, 1] when λ is out of the schedule's range). Used to place sampling grids defined in noise level (e.g. Karras et al. 2022 eq. 5).
+ */
+export function timeAtLogSnr(schedule: Schedule, lambda: number): number {
+  let [lo, hi] = [0, 1];
+  for (let i = 0; i < 60; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (schedule.logSnr(mid) > lambda) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/**
+ * The grid of Karras et al. 2022 (eq. 5, "EDM"): n noise levels τ = σ/α from τMax down to τMin spaced uniformly in
+ * τ^(1/ρ), then τ = 0; returned as n + 1 decreasing times. τMax is capped at τ(T_MAX_SAMPLING). Concentrates steps at
+ * low noise, where the probability-flow ODE curves most; the default sampling grid for Heun.
+ */
+export function karrasTimesteps(schedule: Schedule, n: number, tauMax = 80, tauMin = 0.002, rho = 7): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`karrasTimesteps: n must be a positive integer, got ${n}`);
+  const tauCap = schedule.sigma(T_MAX_SAMPLING) / schedule.alpha(T_MAX_SAMPLING);
+  const hi = Math.min(tauMax, tauCap) ** (1 / rho);
+  const lo = tauMin ** (1 / rho);
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const tau = (n === 1 ? hi : hi + (i / (n - 1)) * (lo - hi)) ** rho;
+    ts.push(timeAtLogSnr(schedule, -2 * Math.log(tau)));
+  }
+  ts.push(0);
+  return ts;
+}

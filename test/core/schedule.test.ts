@@ -6,7 +6,9 @@ import {
   cosineSchedule,
   ddimTimesteps,
   linearSchedule,
+  karrasTimesteps,
   makeSchedule,
+  timeAtLogSnr,
   type Schedule,
 } from '../../src/core/schedule.ts';
 
@@ -106,5 +108,27 @@ describe('ddimTimesteps', () => {
     expect(ddimTimesteps(2, 0.8, 0.2)).toEqual([0.8, 0.5, 0.2]);
     expect(() => ddimTimesteps(0)).toThrow();
     expect(() => ddimTimesteps(3, 0.5, 0.6)).toThrow();
+  });
+});
+
+describe('noise-level grids', () => {
+  it('timeAtLogSnr inverts logSnr (cosine closed form t = (2/π)·atan(e^(−λ/2)))', () => {
+    const cos = cosineSchedule();
+    for (const lambda of [-12, -3, 0, 2.5, 10]) {
+      expect(timeAtLogSnr(cos, lambda)).toBeCloseTo((2 / Math.PI) * Math.atan(Math.exp(-lambda / 2)), 12);
+      const lin = linearSchedule(); // logSnr(1) = −10.05: λ below that clamps to t = 1
+      expect(lin.logSnr(timeAtLogSnr(lin, lambda))).toBeCloseTo(Math.max(lambda, lin.logSnr(1)), 9);
+    }
+  });
+
+  it('karrasTimesteps puts τ = σ/α on Karras et al. eq. 5 (τ from 80 to 0.002, ρ = 7), then t = 0', () => {
+    for (const s of [cosineSchedule(), linearSchedule()]) {
+      const ts = karrasTimesteps(s, 5);
+      expect(ts).toHaveLength(6);
+      expect(ts[5]).toBe(0);
+      const taus = ts.slice(0, 5).map((t) => s.sigma(t) / s.alpha(t));
+      const expected = [0, 1, 2, 3, 4].map((i) => (80 ** (1 / 7) + (i / 4) * (0.002 ** (1 / 7) - 80 ** (1 / 7))) ** 7);
+      taus.forEach((tau, i) => expect(tau / expected[i]).toBeCloseTo(1, 6));
+    }
   });
 });
