@@ -14,6 +14,8 @@ export type NpyArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
+/** Typed arrays use the host's byte order; on little-endian hosts (all of Node's targets) bytes copy straight. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function descrOf(data: Float32Array | Int32Array | Uint8Array): string {
   if (data instanceof Float32Array) return '<f4';
@@ -52,10 +54,13 @@ export function encodeNpy(data: Float32Array | Int32Array | Uint8Array, shape: n
   out[8] = headerLen & 0xff;
   out[9] = headerLen >>> 8;
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
+  if (HOST_LITTLE_ENDIAN || data instanceof Uint8Array) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
+    return out;
+  }
   const body = new DataView(out.buffer, total, data.byteLength);
   if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) body.setFloat32(i * 4, data[i], true);
-  else if (data instanceof Int32Array) for (let i = 0; i < data.length; i++) body.setInt32(i * 4, data[i], true);
-  else out.set(data, total);
+  else for (let i = 0; i < data.length; i++) body.setInt32(i * 4, data[i], true);
   return out;
 }
 
@@ -104,6 +109,12 @@ function decodeData(bytes: Uint8Array, descr: string, size: number, file: string
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, size * width);
   const dtype = `${width === 1 ? '|' : '<'}${kind}`;
+  if (little && HOST_LITTLE_ENDIAN && (kind === 'f4' || kind === 'f8' || kind === 'i4')) {
+    // Copy into a fresh, aligned buffer and reinterpret.
+    const copy = new Uint8Array(bytes.subarray(0, size * width)).buffer;
+    const data = kind === 'f4' ? new Float32Array(copy) : kind === 'f8' ? new Float64Array(copy) : new Int32Array(copy);
+    return { data, dtype };
+  }
   switch (kind) {
     case 'f4': {
       const a = new Float32Array(size);
@@ -132,7 +143,7 @@ function decodeData(bytes: Uint8Array, descr: string, size: number, file: string
       return { data: a, dtype };
     }
     default:
-      return { data: Uint8Array.from(bytes.subarray(0, size)), dtype };
+      return { data: new Uint8Array(bytes.subarray(0, size)), dtype };
   }
 }
 

@@ -146,15 +146,15 @@ export class SummaryWriter {
     this.push(tag, step, (t) => textEvent(t, step, tag, markdown));
   }
 
-  /** Appends the buffered records to the file and fsyncs it. */
+  /** Appends the buffered records to the file and fsyncs it (also done by the timer, on exit and on signals). */
   flush(): void {
     if (this.fd === null || this.pending.length === 0) return;
-    const chunks = this.pending;
+    // One write call for the whole batch: a process killed (even by SIGKILL) during a write(2) to a regular file
+    // does not leave half of it, so the file always ends on a record boundary.
+    const batch = Buffer.concat(this.pending);
     this.pending = [];
-    for (const c of chunks) {
-      let off = 0;
-      while (off < c.length) off += fs.writeSync(this.fd, c, off, c.length - off);
-    }
+    let off = 0;
+    while (off < batch.length) off += fs.writeSync(this.fd, batch, off, batch.length - off);
     fs.fsyncSync(this.fd);
   }
 
