@@ -16,11 +16,16 @@ namespace dal {
 class ThreadPool {
  public:
   static ThreadPool& instance() {
-    static ThreadPool pool(defaultThreads());
-    return pool;
+    // Never destroyed: workers wait on cv_ forever, and destroying a condition variable with waiters blocks
+    // (glibc) — a static pool's destructor would hang the process at exit.
+    static ThreadPool* pool = new ThreadPool(defaultThreads());
+    return *pool;
   }
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  /** True on a thread that is running a parallelFor chunk (a nested parallelFor then runs inline). */
+  static bool inParallelRegion() { return inParallel_; }
 
   // Runs fn(begin, end) over [0, n) split into at most threads() chunks of at least `grain` items.
   void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
