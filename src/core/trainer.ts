@@ -81,7 +81,8 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
     ctx.log(`resuming ${run.root} at step ${start}/${cfg.steps}`);
   }
 
-  const writer = new SummaryWriter(run.root);
+  // On resume, TensorBoard drops the killed run's events logged after the checkpoint (they are logged again).
+  const writer = new SummaryWriter(run.root, start > 0 ? { purgeStep: start } : {});
   const interrupt = catchInterrupts();
   const progress = opts.progress?.(start) ?? createProgress({ total: cfg.steps, start, label: opts.label });
   const save = async (step: number) => {
