@@ -41,22 +41,67 @@ function digitsDir(): string {
   }
 }
 
+/**
+ * The numbers of `{ "data": [n, n, …] }`. The package's files hold only plain decimals ("0", "0.624"), which a byte
+ * scan reads ~5× faster than JSON.parse (exactly: integer mantissa / power of ten is one correctly rounded division);
+ * anything else falls back to JSON.parse. Returns null when there is no numeric `data` array.
+ */
+function parseDataArray(bytes: Buffer): Float64Array | null {
+  const open = bytes.indexOf(0x5b); // '['
+  const close = bytes.lastIndexOf(0x5d); // ']'
+  if (open < 0 || close < open) return null;
+  let count = 1;
+  for (let i = open + 1; i < close; i++) if (bytes[i] === 0x2c) count++;
+  const out = new Float64Array(count);
+  let k = 0;
+  let mantissa = 0;
+  let scale = 1;
+  let inFraction = false;
+  let digits = 0;
+  for (let i = open + 1; i <= close; i++) {
+    const c = bytes[i];
+    if (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      if (inFraction) scale *= 10;
+      digits++;
+    } else if (c === 0x2e && !inFraction) {
+      inFraction = true;
+    } else if (c === 0x2c || c === 0x5d) {
+      if (digits === 0 || digits > 15) return fallback(bytes);
+      out[k++] = mantissa / scale;
+      mantissa = 0;
+      scale = 1;
+      inFraction = false;
+      digits = 0;
+    } else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+      return fallback(bytes);
+    }
+  }
+  return k === count ? out : fallback(bytes);
+}
+
+function fallback(bytes: Buffer): Float64Array | null {
+  const data = (JSON.parse(bytes.toString('utf8')) as { data?: unknown }).data;
+  if (!Array.isArray(data) || !data.every((v) => typeof v === 'number')) return null;
+  return Float64Array.from(data as number[]);
+}
+
 function loadAll(): MnistAll {
   if (cache) return cache;
   const dir = digitsDir();
-  const perDigit: number[][] = [];
+  const perDigit: Float64Array[] = [];
   for (let d = 0; d < 10; d++) {
     const file = join(dir, `${d}.json`);
-    let data: unknown;
+    let data: Float64Array | null;
     try {
-      data = (JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown }).data;
+      data = parseDataArray(readFileSync(file));
     } catch (e) {
       throw new DalError(`cannot read MNIST digits from ${file} (${(e as Error).message}); reinstall the 'mnist' package`);
     }
-    if (!Array.isArray(data) || data.length % (RAW_SIZE * RAW_SIZE) !== 0) {
+    if (!data || data.length % (RAW_SIZE * RAW_SIZE) !== 0) {
       throw new DalError(`${file} is not a list of 28×28 images; reinstall the 'mnist' package`);
     }
-    perDigit.push(data as number[]);
+    perDigit.push(data);
   }
   const counts = perDigit.map((a) => a.length / (RAW_SIZE * RAW_SIZE));
   const n = counts.reduce((s, c) => s + c, 0);
