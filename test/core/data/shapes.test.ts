@@ -166,6 +166,8 @@ describe('renderShape', () => {
   it("draws a sphere's silhouette with radius f·r/√(d² − r²) pixels (pixel-centre rays)", () => {
     for (const [size, az, el] of [[64, 0, 0], [32, 200, 40]]) {
       const img = renderShape({ shape: SPHERE, color: 2, azimuth: az, elevation: el }, size, { samplesPerPixel: 1 });
+      // The rays tangent to the sphere form a cone about the optical axis with sin θ = r/d, which meets the image plane
+      // (at focal length f pixels) in a circle of radius f·tan θ = f·r/√(d² − r²), centred on the image centre.
       const rPx = (focalPixels(size) * SPHERE_RADIUS) / Math.sqrt(D * D - SPHERE_RADIUS * SPHERE_RADIUS);
       let checked = 0;
       for (let i = 0; i < size; i++) {
