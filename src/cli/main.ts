@@ -9,10 +9,11 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { DalError } from '../core/errors.ts';
+import { benchCommand } from './commands/bench.ts';
 import { runCommand } from './commands/run.ts';
 import { sampleCommand } from './commands/sample.ts';
 
-const commands: CommandModule<any, any>[] = [runCommand, sampleCommand];
+const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand];
 
 /** Usage mistakes (unknown option, missing argument) exit with this code, like DalError's default. */
 const EXIT_USAGE = 2;
