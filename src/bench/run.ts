@@ -4,7 +4,7 @@
  * and the dal/peer ratios.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from './backend.ts';
+import { initBackend, type BackendName } from '../core/backend/index.ts';
 import { findPeer, runPeer } from './peer.ts';
 import { workloads, type WorkloadName, type WorkloadResult } from './workload.ts';
 
@@ -34,7 +34,7 @@ export interface BenchReport {
 export async function runBench(opts: BenchOptions, log: (msg: string) => void = () => {}): Promise<BenchReport> {
   process.env.DAL_NUM_THREADS ??= String(opts.threads);
   const peer = opts.peer ? findPeer() : null;
-  const backend = await selectBackend(opts.backend);
+  const backend = await initBackend(opts.backend as BackendName);
   const report: BenchReport = { backend, threads: opts.threads, workloads: {} };
   if (peer) report.peer = { peer: '', threads: opts.threads, workloads: {} };
   for (const name of opts.only) {
