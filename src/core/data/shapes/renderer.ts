@@ -43,8 +43,10 @@ function rayTable(size: number, s: number, fovDeg: number, distance: number): Ra
   let table = tables.get(key);
   if (!table) {
     const dirs = cameraSpaceDirections(size, size, fovDeg, s);
-    // A ray at angle θ from the optical axis passes the origin at distance D·sin θ: misses iff cos θ < √(1 − ρ²/D²).
-    const minCos = Math.sqrt(1 - (BOUNDING_RADIUS * BOUNDING_RADIUS) / (distance * distance));
+    // A ray at angle θ from the optical axis passes the origin at distance D·sin θ: misses iff cos θ < √(1 − ρ²/D²)
+    // (ρ taken 0.1% larger, so float32 rounding of the directions can never cull a ray that grazes a cube vertex).
+    const rho = BOUNDING_RADIUS * 1.001;
+    const minCos = Math.sqrt(1 - (rho * rho) / (distance * distance));
     const active: number[] = [];
     const spp = s * s;
     for (let p = 0; p < size * size; p++) {
