@@ -4,7 +4,6 @@
 #include <node_api.h>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 namespace dal {
@@ -99,11 +98,13 @@ inline napi_value undefined(napi_env env) {
   return u;
 }
 
-// exp(x) in float to ~2 ulp, written so that GCC vectorizes the loops that call it (Cephes' expf polynomial).
+// exp(x) in float to ~2 ulp (Cephes' expf polynomial), written without float->int conversions so that GCC
+// vectorizes the loops that call it under the default -ftrapping-math: 2^n comes from the bits of a rounded float.
 inline float fastExp(float x) {
-  const float hi = 88.0f, lo = -87.3365447504f;  // keeps 2^n a normal float
+  const float hi = 88.72283935546875f, lo = -87.3365447504f;  // ln(FLT_MAX); ln of the smallest normal float
   float xc = x > hi ? hi : (x < lo ? lo : x);
-  float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  float t = xc * 1.44269504088896341f + 12582912.0f;  // 1.5 * 2^23: the low mantissa bits of t hold round(x/ln2)
+  float n = t - 12582912.0f;
   float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
   float r2 = r * r;
   float p = 1.9875691500e-4f;
@@ -113,10 +114,10 @@ inline float fastExp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r2 + r + 1.0f;
-  int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  float y = p * scale;
+  // 2^n as 2^(n-64)·2^64 when n > 64, so that n = 128 (x near ln(FLT_MAX)) stays representable.
+  float shift = n > 64.0f ? 64.0f : 0.0f;
+  int32_t bits = (__builtin_bit_cast(int32_t, t - shift) - 0x4B400000 + 127) << 23;
+  float y = p * __builtin_bit_cast(float, bits) * (n > 64.0f ? 18446744073709551616.0f : 1.0f);
   y = x < lo ? 0.0f : y;
   y = x > hi ? INFINITY : y;
   return x != x ? x : y;

@@ -1,0 +1,90 @@
+/**
+ * Shared plumbing of the native kernels: reading a tensor's Float32Array from the cpu-style storage, allocating an
+ * output, and falling back to the `cpu` kernel of the same name for anything the native code does not handle
+ * (int32/bool/complex dtypes, unusual attributes).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { DalAddon } from '../addon.ts';
+
+/** The addon functions of native/src/elementwise.cc and reduce.cc (see the comments there for the layouts). */
+export interface ElementwiseAddon {
+  binaryOp(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
+  unaryOp(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  addN(xs: Float32Array[], out: Float32Array): void;
+  reduce(op: number, x: Float32Array, outer: number, r: number, inner: number, out: Float32Array): void;
+  softmax(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
+}
+
+/** What the kernels need from the addon: the GEMM/conv functions typed in addon.ts plus the ones above. */
+export type KernelAddon = DalAddon & ElementwiseAddon;
+
+const ELEMENTWISE_FUNCTIONS = ['binaryOp', 'unaryOp', 'addN', 'reduce', 'softmax', 'transpose'] as const;
+const DAL_FUNCTIONS = ['matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'numThreads'] as const;
+
+/** The addon functions the backend needs that `addon` lacks (an addon built from older sources). */
+export function missingAddonFunctions(addon: Record<string, unknown>): string[] {
+  return [...ELEMENTWISE_FUNCTIONS, ...DAL_FUNCTIONS].filter((name) => typeof addon[name] !== 'function');
+}
+
+/** The kernel parameters tfjs passes to every kernel function, with the backend narrowed to the cpu storage. */
+export interface NativeKernelParams {
+  /** Inputs by name; `bias` and `preluActivationWeights` of the fused kernels may be absent. */
+  inputs: Record<string, tf.TensorInfo> & { bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+  backend: MathBackendCPU;
+  attrs?: tf.NamedAttrMap;
+}
+
+export type NativeKernelFunc = (params: NativeKernelParams) => tf.TensorInfo | tf.TensorInfo[];
+
+/** A native kernel: `run` returns null when it declines the call, and the cpu kernel runs instead. */
+export interface NativeKernel {
+  kernelName: string;
+  run: (params: NativeKernelParams) => tf.TensorInfo | tf.TensorInfo[] | null;
+}
+
+/** The cpu kernel function registered for `kernelName` (the fallback of every native kernel). */
+export function cpuKernel(kernelName: string): tf.KernelFunc {
+  const k = tf.getKernel(kernelName, 'cpu');
+  if (!k) throw new Error(`native backend: the cpu backend has no kernel ${kernelName}`);
+  return k.kernelFunc;
+}
+
+/** Wraps a native kernel so that a declined call (null) runs the cpu kernel on the same backend. */
+export function withFallback(kernel: NativeKernel): tf.KernelConfig {
+  const fallback = cpuKernel(kernel.kernelName);
+  return {
+    kernelName: kernel.kernelName,
+    backendName: 'native',
+    kernelFunc: (params) => {
+      const p = params as unknown as NativeKernelParams;
+      return kernel.run(p) ?? fallback(params);
+    },
+  };
+}
+
+/** True when every tensor is float32 and stored as a plain Float32Array (not complex). */
+export function allFloat32(backend: MathBackendCPU, ...ts: (tf.TensorInfo | undefined)[]): boolean {
+  for (const t of ts) {
+    if (!t) continue;
+    if (t.dtype !== 'float32') return false;
+    if (!(backend.data.get(t.dataId).values instanceof Float32Array)) return false;
+  }
+  return true;
+}
+
+/** The Float32Array behind a float32 tensor (check with allFloat32 first). */
+export function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/** Allocates an output tensor of `shape` whose storage is `values` (default: a fresh zeroed Float32Array). */
+export function output(backend: MathBackendCPU, shape: number[], values?: Float32Array): tf.TensorInfo {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return backend.makeTensorInfo(shape, 'float32', values ?? new Float32Array(size));
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
