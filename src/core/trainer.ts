@@ -96,10 +96,9 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
   const imageDue = (done: number) => done === cfg.steps || (cfg.imageEvery > 0 && done % cfg.imageEvery === 0);
 
   try {
-    if (start === 0) {
-      writer.text('config', `\`\`\`yaml\n${opts.configYaml}\`\`\``, 0);
-      await system.logImages?.(0, writer);
-    }
+    // Every event file carries the config (a resumed run writes a new file).
+    writer.text('config', `\`\`\`yaml\n${opts.configYaml}\`\`\``, start);
+    if (start === 0) await system.logImages?.(0, writer);
     let terms: Record<string, number> = {};
     for (let step = start; step < cfg.steps; step++) {
       terms = await system.step(step);

@@ -4,7 +4,13 @@
  * `"0.98 - 0.5 * min(step / 5000, 1)"`. One typed `Scalar` evaluates all three; it is a pure function of the step,
  * so a resumed run sees exactly the values an uninterrupted one does.
  */
-import { compile, parse, type EvalFunction } from 'mathjs';
+import { createRequire } from 'node:module';
+import type * as MathJs from 'mathjs';
+import type { EvalFunction } from 'mathjs';
+
+// mathjs's ESM build is ~1,000 small modules, which take seconds to load through tsx; its single-file bundle (the same
+// library) loads in a fraction of that, and this file is on the path of every `dal` command.
+const { compile, parse } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
 
 /** The form a scalar takes in a config file. */
 export type ScalarSpec = number | Ramp | string;
