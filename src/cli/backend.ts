@@ -1,24 +1,17 @@
 /**
- * Selects the tfjs backend for a command and registers gradients. `--backend` maps onto the backend module's
- * `initBackend` once it exists; until then only `cpu` is available.
+ * Selects the tfjs backend for a command (`--backend`; default: native when its addon loaded, else cpu) and
+ * registers gradients, through the backend module's `initBackend`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { DalError } from '../core/errors.ts';
-import { registerGradients } from '../core/nn/gradients.ts';
+import { BACKEND_NAMES, initBackend, type BackendName } from '../core/backend/index.ts';
 
-export const BACKEND_NAMES = ['native', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES, type BackendName };
 
 /** Activates a backend (default: the best available) and returns its name. */
 export async function setupBackend(name?: BackendName): Promise<string> {
-  if (name !== undefined && name !== 'cpu') {
-    throw new DalError(`--backend ${name}: not available in this build; use --backend cpu`);
-  }
-  await tf.setBackend('cpu');
-  await tf.ready();
-  // The cpu backend greets Node users with a banner recommending tfjs-node on first use; dal chooses backends itself.
-  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  await registerGradients();
-  return tf.getBackend();
+  const active = await initBackend(name);
+  // tfjs's cpu kernels greet Node users with a banner recommending tfjs-node on first use; dal chooses backends itself.
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if ('firstUse' in backend) backend.firstUse = false;
+  return active;
 }

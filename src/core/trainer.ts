@@ -117,6 +117,8 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
       if (imageDue(done)) await system.logImages?.(done, writer);
       if (done === cfg.steps || (cfg.checkpointEvery > 0 && done % cfg.checkpointEvery === 0) || interrupt.signal) {
         await save(done);
+        // The logs up to a checkpoint survive even a SIGKILL.
+        writer.flush();
       }
       progress.update(done, terms);
       if (interrupt.signal) {

@@ -71,11 +71,12 @@ export async function runExperiment(args: RunArgs): Promise<{ metrics: Metrics; 
   let run: RunDir;
   let cfg: RunConfig;
   let resume = false;
+  let backend: string;
   const resumeDir = args.resume ? resumeTarget(args) : undefined;
   if (resumeDir !== undefined && existsSync(`${resumeDir}/${CONFIG_FILE}`)) {
     if (sets.length) throw new DalError('--set and --seed cannot change a run being resumed; start a new run instead');
     cfg = loadConfig(runConfig, `${resumeDir}/${CONFIG_FILE}`);
-    await setupBackend(args.backend);
+    backend = await setupBackend(args.backend);
     run = RunDir.open(resumeDir);
     if (run.finished) {
       process.stdout.write(`${run.root} has already finished (metrics.json exists); nothing to resume.\n`);
@@ -87,12 +88,12 @@ export async function runExperiment(args: RunArgs): Promise<{ metrics: Metrics; 
       throw new DalError(`${args.config} is a directory: pass a config file (YAML), or --resume to continue a run there`);
     }
     cfg = loadConfig(runConfig, args.config, sets);
-    await setupBackend(args.backend);
+    backend = await setupBackend(args.backend);
     run = RunDir.create(args.out ?? resumeDir ?? RunDir.defaultPath(cfg.name), configToYaml(cfg));
   }
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`${resume ? 'resuming' : 'running'} ${cfg.name} (${cfg.system.type}, ${cfg.trainer.steps} steps, seed ${cfg.seed}) in ${display(run.root)}`);
+  log(`${resume ? 'resuming' : 'running'} ${cfg.name} (${cfg.system.type}, ${cfg.trainer.steps} steps, seed ${cfg.seed}, ${backend} backend) in ${display(run.root)}`);
   const ctx = { seed: cfg.seed, steps: cfg.trainer.steps, run, log };
   const system = await createSystem(cfg.system, ctx);
   let metrics: Metrics;
