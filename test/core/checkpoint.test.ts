@@ -2,8 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   loadCheckpoint,
   MANIFEST,
@@ -12,13 +11,7 @@ import {
   saveCheckpoint,
 } from '../../src/core/checkpoint.ts';
 import { DalError } from '../../src/core/errors.ts';
-import { registerGradients } from '../../src/core/nn/gradients.ts';
 import { Rng } from '../../src/core/rng.ts';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await registerGradients();
-});
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dal-ckpt-'));
 

@@ -2,22 +2,15 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasCheckpoint, loadCheckpoint, optimizerTensors, restoreOptimizer } from '../../src/core/checkpoint.ts';
 import { DalError } from '../../src/core/errors.ts';
 import { readEventFile } from '../../src/core/log/reader.ts';
 import type { SummaryWriter } from '../../src/core/log/tfevents.ts';
-import { registerGradients } from '../../src/core/nn/gradients.ts';
 import type { Progress } from '../../src/core/progress.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { RunDir } from '../../src/core/run.ts';
 import { train, type System, type SystemState } from '../../src/core/trainer.ts';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await registerGradients();
-});
 
 const quiet = (): Progress => ({ update() {}, log() {}, stop() {} });
 
