@@ -1,7 +1,7 @@
 /**
  * Training of dal's dataset classifiers: softmax cross-entropy summed over the heads, Adam with linear warm-up and
- * cosine decay, and light augmentation (random shifts of a few pixels, edges replicated) so that the classifier
- * tolerates slightly off-centre or imperfect generated samples. Deterministic for a seed.
+ * cosine decay, and light augmentation (random shifts of a few pixels with edges replicated, faint pixel noise) so
+ * that the classifier tolerates slightly off-centre or imperfect generated samples. Deterministic for a seed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../rng.ts';
@@ -31,8 +31,10 @@ export interface TrainClassifierOptions {
   lr?: number;
   /** Linear warm-up steps before the cosine decay. */
   warmup?: number;
-  /** Largest random shift in pixels (0 = no augmentation). */
+  /** Largest random shift in pixels (0 = none). */
   maxShift?: number;
+  /** Largest standard deviation of the per-image Gaussian pixel noise (0 = none). */
+  maxNoise?: number;
   seed?: number;
   /** Held-out images for `kind: 'shapes'` (fresh renders from the fixed test seed). */
   heldOutSize?: number;
@@ -95,6 +97,7 @@ export async function trainClassifierOn(model: Classifier, data: ClassifierData,
   const lrPeak = opts.lr ?? 2e-3;
   const warmup = opts.warmup ?? Math.min(100, Math.floor(steps / 10));
   const maxShift = opts.maxShift ?? 2;
+  const maxNoise = opts.maxNoise ?? 0.05;
   const logEvery = opts.logEvery ?? 100;
   const shape = model.config.inputShape;
   const optimizer = tf.train.adam(lrPeak);
@@ -105,7 +108,8 @@ export async function trainClassifierOn(model: Classifier, data: ClassifierData,
   for (let step = 0; step < steps; step++) {
     setLearningRate(optimizer, learningRate(step, steps, lrPeak, warmup));
     const batch = data.next(batchSize);
-    const images = maxShift > 0 ? randomShift(batch.images, batchSize, shape, maxShift, rng) : batch.images;
+    let images = maxShift > 0 ? randomShift(batch.images, batchSize, shape, maxShift, rng) : batch.images;
+    if (maxNoise > 0) images = randomNoise(images, batchSize, maxNoise, rng);
     const loss = tf.tidy(() => {
       const x = tf.tensor4d(images, [batchSize, ...shape]);
       const y = Object.fromEntries(Object.entries(batch.labels).map(([k, v]) => [k, tf.tensor1d(v, 'int32')]));
@@ -170,6 +174,21 @@ export function randomShift(images: Float32Array, b: number, [h, w, c]: [number,
         for (let k = 0; k < c; k++) out[dst + k] = images[src + k];
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Adds N(0, σ²) noise with a per-image σ ~ U[0, maxNoise] and clips to [0, 1].
+ * @param images [B,...] (a new array is returned)
+ */
+export function randomNoise(images: Float32Array, b: number, maxNoise: number, rng: Rng): Float32Array {
+  const per = images.length / b;
+  const noise = rng.normalArray(images.length);
+  const out = new Float32Array(images.length);
+  for (let n = 0; n < b; n++) {
+    const sigma = maxNoise * rng.uniform();
+    for (let i = n * per; i < (n + 1) * per; i++) out[i] = Math.min(1, Math.max(0, images[i] + sigma * noise[i]));
   }
   return out;
 }

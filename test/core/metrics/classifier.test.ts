@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '../../../src/core/rng.ts';
 import { registerGradients } from '../../../src/core/nn/gradients.ts';
 import { Classifier, defaultClassifierConfig, loadClassifier, saveClassifier, type ClassifierConfig } from '../../../src/core/metrics/classifier.ts';
-import { classifierAccuracy, learningRate, randomShift, trainClassifierOn, type ClassifierData, type LabelledBatch } from '../../../src/core/metrics/classifier-train.ts';
+import { classifierAccuracy, learningRate, randomNoise, randomShift, trainClassifierOn, type ClassifierData, type LabelledBatch } from '../../../src/core/metrics/classifier-train.ts';
 
 const tiny: ClassifierConfig = {
   kind: 'mnist',
@@ -113,6 +113,17 @@ describe('training helpers', () => {
     const rng = new Rng(8);
     for (let i = 0; i < 40; i++) seen.add(Array.from(randomShift(img, 1, [1, 4, 1], 1, rng)).join(','));
     expect([...seen].sort()).toEqual(['1,1,2,3', '1,2,3,4', '2,3,4,4']);
+  });
+
+  it('randomNoise adds per-image noise of standard deviation at most maxNoise, clipped to [0, 1]', () => {
+    const b = 8;
+    const per = 2000;
+    const out = randomNoise(new Float32Array(b * per).fill(0.5), b, 0.1, new Rng(9));
+    const stds = Array.from({ length: b }, (_, n) => Math.sqrt(out.subarray(n * per, (n + 1) * per).reduce((s, v) => s + (v - 0.5) ** 2, 0) / per));
+    expect(Math.max(...stds)).toBeLessThan(0.1 * 1.1);
+    expect(new Set(stds.map((s) => s.toFixed(3))).size).toBe(b); // a different σ per image
+    const clipped = randomNoise(Float32Array.from([0, 1, 0, 1]), 1, 0.5, new Rng(10));
+    expect(clipped.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 
   it('learning rate: linear warm-up to the peak, cosine decay to 5%', () => {
