@@ -181,8 +181,8 @@ void runUnary(const float* x, float* y, int64_t n, float alpha) {
       else if constexpr (Op == kTanh) r = std::tanh(v);
       else if constexpr (Op == kAbs) r = std::fabs(v);
       else if constexpr (Op == kReciprocal) r = 1.0f / v;
-      else if constexpr (Op == kSin) r = std::sin(v);
-      else if constexpr (Op == kCos) r = std::cos(v);
+      else if constexpr (Op == kSin) r = dal::args::fastSinCos<false>(v);
+      else if constexpr (Op == kCos) r = dal::args::fastSinCos<true>(v);
       else if constexpr (Op == kLeakyRelu) r = v < 0 ? alpha * v : v;
       else if constexpr (Op == kRelu6) r = v != v ? v : std::min(std::max(v, 0.0f), 6.0f);
       else if constexpr (Op == kElu) r = v >= 0 ? v : fastExp(v) - 1.0f;
@@ -202,6 +202,17 @@ napi_value UnaryOpFn(napi_env env, napi_callback_info info) {
   float alpha = args.argc > 3 ? static_cast<float>(args.num(3)) : 0.0f;
   if (!args.ok) return nullptr;
   if (m < n) return args.fail("unaryOp: output is shorter than input"), nullptr;
+  if (op == kSin || op == kCos) {
+    // The vectorized sin/cos are accurate for |x| < 8192; larger arguments take the libm path.
+    float maxAbs = 0;
+    for (int64_t i = 0; i < n; ++i) maxAbs = std::max(maxAbs, std::fabs(x[i]));
+    if (!(maxAbs < 8192.0f)) {
+      dal::parallelFor(n, kGrain, [=](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i) y[i] = op == kSin ? std::sin(x[i]) : std::cos(x[i]);
+      });
+      return dal::args::undefined(env);
+    }
+  }
   switch (op) {
 #define DAL_UNARY(K) case K: runUnary<K>(x, y, n, alpha); break;
     DAL_UNARY(kNeg) DAL_UNARY(kExp) DAL_UNARY(kLog) DAL_UNARY(kSqrt) DAL_UNARY(kRsqrt) DAL_UNARY(kSquare)

@@ -123,5 +123,20 @@ inline float fastExp(float x) {
   return x != x ? x : y;
 }
 
+// sin(x) (Cos = false) or cos(x) (Cos = true) to ~1e-7 absolute for |x| < 8192, vectorizable: Cody-Waite reduction
+// by π/2 and Cephes' minimax polynomials on [-π/4, π/4]. Callers use std::sin/cos for larger arguments.
+template <bool Cos>
+inline float fastSinCos(float x) {
+  float t = x * 0.636619772367581343f + 12582912.0f;  // low mantissa bits of t: j = round(2x/π)
+  float j = t - 12582912.0f;
+  float r = x - j * 1.5703125f - j * 4.8375129699707031e-4f - j * 7.5497899548918821e-8f;
+  int32_t q = (__builtin_bit_cast(int32_t, t) - 0x4B400000 + (Cos ? 1 : 0)) & 3;
+  float z = r * r;
+  float s = r + r * z * (-1.6666654611e-1f + z * (8.3321608736e-3f + z * -1.9515295891e-4f));
+  float c = 1.0f - 0.5f * z + z * z * (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
+  float v = (q & 1) ? c : s;
+  return (q & 2) ? -v : v;
+}
+
 }  // namespace args
 }  // namespace dal

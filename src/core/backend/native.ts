@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { convKernels } from './kernels/conv.ts';
+import { copyKernels } from './kernels/copy.ts';
 import { elementwiseKernels } from './kernels/elementwise.ts';
 import { matmulKernels } from './kernels/matmul.ts';
 import { reduceKernels } from './kernels/reduce.ts';
@@ -26,7 +27,13 @@ export class NativeBackend extends MathBackendCPU {
 
 /** Every natively implemented kernel, in registration order. */
 export function nativeKernels(addon: KernelAddon): NativeKernel[] {
-  return [...matmulKernels(addon), ...convKernels(addon), ...elementwiseKernels(addon), ...reduceKernels(addon)];
+  return [
+    ...matmulKernels(addon),
+    ...convKernels(addon),
+    ...elementwiseKernels(addon),
+    ...reduceKernels(addon),
+    ...copyKernels(addon),
+  ];
 }
 
 let registeredKernels: string[] | null = null;

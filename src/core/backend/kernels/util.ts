@@ -15,12 +15,17 @@ export interface ElementwiseAddon {
   reduce(op: number, x: Float32Array, outer: number, r: number, inner: number, out: Float32Array): void;
   softmax(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
+  /** dst[dstOffset + Σ i·dstStrides] = src[srcOffset + Σ i·srcStrides] for every multi-index i < dims. */
+  stridedCopy(
+    src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[],
+    dims: number[],
+  ): void;
 }
 
 /** What the kernels need from the addon: the GEMM/conv functions typed in addon.ts plus the ones above. */
 export type KernelAddon = DalAddon & ElementwiseAddon;
 
-const ELEMENTWISE_FUNCTIONS = ['binaryOp', 'unaryOp', 'addN', 'reduce', 'softmax', 'transpose'] as const;
+const ELEMENTWISE_FUNCTIONS = ['binaryOp', 'unaryOp', 'addN', 'reduce', 'softmax', 'transpose', 'stridedCopy'] as const;
 const DAL_FUNCTIONS = ['matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'numThreads'] as const;
 
 /** The addon functions the backend needs that `addon` lacks (an addon built from older sources). */

@@ -1,0 +1,83 @@
+/**
+ * Native data-movement kernels (float32): Slice, Concat and PadV2, each one or more strided copies
+ * (native/src/copy.cc). Unlike the cpu Slice, the native one always copies, so no output aliases its input.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
+
+/** Row-major element strides of a shape (the last is 1). */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let d = shape.length - 1, st = 1; d >= 0; d--) {
+    s[d] = st;
+    st *= shape[d];
+  }
+  return s;
+}
+
+function sliceKernel(addon: KernelAddon): NativeKernel {
+  return {
+    kernelName: 'Slice',
+    run: ({ inputs, backend, attrs }) => {
+      const { x } = inputs;
+      if (!allFloat32(backend, x)) return null;
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs?.begin as number[], attrs?.size as number[]);
+      tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
+      const out = new Float32Array(sizeOf(size));
+      if (out.length > 0) {
+        const st = stridesOf(x.shape);
+        const offset = begin.reduce((o, b, d) => o + b * st[d], 0);
+        addon.stridedCopy(f32(backend, x), offset, st, out, 0, stridesOf(size), size);
+      }
+      return output(backend, size, out);
+    },
+  };
+}
+
+function concatKernel(addon: KernelAddon): NativeKernel {
+  return {
+    kernelName: 'Concat',
+    run: ({ inputs, backend, attrs }) => {
+      const xs = inputs as unknown as tf.TensorInfo[];
+      if (xs.length === 0 || !allFloat32(backend, ...xs)) return null;
+      const axis = tf.util.parseAxisParam(attrs?.axis as number, xs[0].shape)[0];
+      const outShape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), axis);
+      const out = new Float32Array(sizeOf(outShape));
+      const outStrides = stridesOf(outShape);
+      let at = 0;
+      for (const t of xs) {
+        if (sizeOf(t.shape) > 0) {
+          addon.stridedCopy(f32(backend, t), 0, stridesOf(t.shape), out, at * outStrides[axis], outStrides, t.shape);
+        }
+        at += t.shape[axis] ?? 0;
+      }
+      return output(backend, outShape, out);
+    },
+  };
+}
+
+function padKernel(addon: KernelAddon): NativeKernel {
+  return {
+    kernelName: 'PadV2',
+    run: ({ inputs, backend, attrs }) => {
+      const { x } = inputs;
+      if (!allFloat32(backend, x)) return null;
+      const paddings = attrs?.paddings as [number, number][];
+      const value = (attrs?.constantValue as number | undefined) ?? 0;
+      const outShape = x.shape.map((s, d) => paddings[d][0] + s + paddings[d][1]);
+      const out = new Float32Array(sizeOf(outShape));
+      if (value !== 0) out.fill(value);
+      if (sizeOf(x.shape) > 0) {
+        const st = stridesOf(outShape);
+        const offset = paddings.reduce((o, [before], d) => o + before * st[d], 0);
+        addon.stridedCopy(f32(backend, x), 0, stridesOf(x.shape), out, offset, st, x.shape);
+      }
+      return output(backend, outShape, out);
+    },
+  };
+}
+
+/** The native data-movement kernels. */
+export function copyKernels(addon: KernelAddon): NativeKernel[] {
+  return [sliceKernel(addon), concatKernel(addon), padKernel(addon)];
+}
