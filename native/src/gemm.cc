@@ -22,10 +22,17 @@ namespace {
 using gemm_detail::MR;
 using gemm_detail::NR;
 
-// Cache blocking (Zen 5: 48 KB L1d, 1 MB L2 per core): a KC×NR micro-panel of B stays in L1 while MC×KC of A
-// streams from L2; KC×NC of B lives in L2/L3.
-constexpr int64_t KC = 256;
-constexpr int64_t MC = MR * 24;
+// Cache blocking, measured on Zen 5 (48 KB L1d, 1 MB L2 per core): a deep K block (whole K up to 768, so a 3×3×64
+// conv is one block and C is loaded/stored once) beats an L1-resident B micro-panel; MC×KC of A (≈340 KB) stays in
+// L2 and KC×NC of B in L2/L3. Override with -DDAL_GEMM_KC / -DDAL_GEMM_MCR when tuning.
+#ifndef DAL_GEMM_KC
+#define DAL_GEMM_KC 768
+#endif
+#ifndef DAL_GEMM_MCR
+#define DAL_GEMM_MCR 8
+#endif
+constexpr int64_t KC = DAL_GEMM_KC;
+constexpr int64_t MC = MR * DAL_GEMM_MCR;
 constexpr int64_t NC = NR * 64;
 
 /** A strided matrix: element (i, j) is p[i·rs + j·cs]. */
@@ -167,8 +174,10 @@ void gemmRange(const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
   alignas(64) float tile[MR * NR];
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
-    for (int64_t pc = p0; pc < p1; pc += KC) {
-      const int64_t kc = std::min(KC, p1 - pc);
+    // K blocks of equal size (at most KC): k = 576 runs as 2×288, not 512 + 64.
+    const int64_t kBlocks = (p1 - p0 + KC - 1) / KC;
+    for (int64_t kb = 0, pc = p0; kb < kBlocks; ++kb, pc = p0 + (p1 - p0) * kb / kBlocks) {
+      const int64_t kc = p0 + (p1 - p0) * (kb + 1) / kBlocks - pc;
       const bool acc = accumulate || pc > p0;
       const bool last = withEpilogue && pc + kc >= p1;
       packB(P.B, pc, kc, jc, nc, bufB);
