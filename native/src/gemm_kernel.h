@@ -150,8 +150,52 @@ inline void microKernel(int mr, int nr, int64_t kc, const float* A, const float*
 }
 #endif
 
+#if defined(__AVX512F__)
+/** Transposes 16 rows of 16 floats in registers: afterwards r[q] holds column q. */
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4g + c], 128-bit lane L = rows 4g..4g+3 of column 4L + c
+  for (int g = 0; g < 4; ++g) {
+    const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d c2 = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c2));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c2));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int c = 0; c < 4; ++c) {
+    const __m512 lo01 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44), hi01 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xEE);
+    const __m512 lo23 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
+    const __m512 hi23 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xEE);
+    r[c] = _mm512_shuffle_f32x4(lo01, lo23, 0x88);
+    r[4 + c] = _mm512_shuffle_f32x4(lo01, lo23, 0xDD);
+    r[8 + c] = _mm512_shuffle_f32x4(hi01, hi23, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(hi01, hi23, 0xDD);
+  }
+}
+#endif
+
 /** Interleaves MR rows (each kc contiguous floats) into a p-major micro-panel d[p·MR + i]. */
 inline void packRowsMR(const float* const* rows, int64_t kc, float* __restrict d) {
+#if defined(__AVX512F__)
+  static_assert(MR <= 16, "one 16×16 transpose per 16 columns");
+  int64_t p0 = 0;
+  for (; p0 < kc; p0 += 16) {
+    const int64_t w = kc - p0 < 16 ? kc - p0 : 16;
+    const __mmask16 m = w == 16 ? 0xFFFF : static_cast<__mmask16>((1u << w) - 1);
+    __m512 r[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) r[i] = i < MR ? _mm512_maskz_loadu_ps(m, rows[i] + p0) : _mm512_setzero_ps();
+    transpose16(r);
+    constexpr __mmask16 rowMask = static_cast<__mmask16>((1u << MR) - 1);
+    for (int q = 0; q < w; ++q) _mm512_mask_storeu_ps(d + (p0 + q) * MR, rowMask, r[q]);
+  }
+  return;
+#endif
   for (int64_t p = 0; p < kc; ++p) {
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) d[p * MR + i] = rows[i][p];
