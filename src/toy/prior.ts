@@ -44,6 +44,19 @@ export function makePrior(prior: PriorConfig, schedule: ScheduleConfigInput): Ga
 /** A class label of the prior (component index), or null for unconditional. */
 export const labelConfig = z.int().min(0).nullable().default(null);
 
+/** Load-time check for a config with `prior` and `label`: the label must name a component. */
+export function checkLabel(cfg: { prior: PriorConfig; label: number | null }, ctx: z.RefinementCtx): void {
+  if (cfg.label !== null && cfg.label >= cfg.prior.n) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['label'],
+      message: `expected a component index 0..${cfg.prior.n - 1} of the prior, or null; given ${cfg.label}`,
+      params: { complete: true },
+      input: cfg.label,
+    });
+  }
+}
+
 /**
  * The condition "component `label`" for a batch, or null (unconditional). The caller disposes `labels`.
  * @returns labels int32 [batch]

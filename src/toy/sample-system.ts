@@ -16,7 +16,7 @@ import type { Metrics } from '../core/run.ts';
 import { sample, SAMPLER_NAMES } from '../core/samplers.ts';
 import type { System, SystemContext, SystemState } from '../core/trainer.ts';
 import { distancesToNearest, modeMetrics, modesPlot } from './figures.ts';
-import { labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
+import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
 
 export const toySampleConfig = z.strictObject({
   type: z.literal('toy-sample'),
@@ -33,7 +33,7 @@ export const toySampleConfig = z.strictObject({
   label: labelConfig,
   /** Classifier-free guidance scale (with a label). */
   cfgScale: z.number().default(1),
-});
+}).superRefine(checkLabel);
 export type ToySampleConfig = z.infer<typeof toySampleConfig>;
 
 export class ToySampleSystem implements System {

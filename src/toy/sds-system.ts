@@ -22,7 +22,7 @@ import type { Metrics } from '../core/run.ts';
 import { sds } from '../core/sds.ts';
 import type { System, SystemContext, SystemState } from '../core/trainer.ts';
 import { distancesTo, distancesToNearest, fractionWithin, median, modeMetrics, modesPlot } from './figures.ts';
-import { labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
+import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
 
 export const toySdsConfig = z.strictObject({
   type: z.literal('toy-sds'),
@@ -37,7 +37,7 @@ export const toySdsConfig = z.strictObject({
   optimizer: optimizerConfig,
   /** Radius around the target (or nearest) mode counted as "at the mode" in the metrics. */
   radius: z.number().positive().default(0.3),
-});
+}).superRefine(checkLabel);
 export type ToySdsConfig = z.infer<typeof toySdsConfig>;
 
 export class ToySdsSystem implements System {

@@ -3,13 +3,15 @@
  * 12.5% ± 2.5% per component with a spread within 20% of 0.1; SDS conditioned on component 3 puts ≥ 95% of the
  * particles within 0.3 of its centre. The real configs are used, with fewer samples/particles where noted for speed.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { configToYaml, loadConfig, parseSet } from '../../src/core/config/load.ts';
 import { readNpy } from '../../src/core/io/npy.ts';
+import { decodePng } from '../../src/core/io/png.ts';
+import { readEventFile } from '../../src/core/log/reader.ts';
 import type { Progress } from '../../src/core/progress.ts';
 import { RunDir } from '../../src/core/run.ts';
 import { train } from '../../src/core/trainer.ts';
@@ -45,6 +47,15 @@ describe('ring8-sample', () => {
     expect(samples.shape).toEqual([4096, 2]);
     expect(samples.dtype).toBe('<f4');
     expect(existsSync(run.path('images', 'samples.png'))).toBe(true);
+    // Its event file: valid CRCs (checked by the reader), scalars, the scatter plot as PNG, a histogram, the config.
+    const files = readdirSync(run.root).filter((f) => f.startsWith('events.out.tfevents'));
+    expect(files).toHaveLength(1);
+    const events = readEventFile(run.path(files[0]));
+    expect(events.some((e) => e.scalars.some((s) => s.tag === 'metrics/shareMin' && s.value === Math.fround(metrics.shareMin)))).toBe(true);
+    const image = events.flatMap((e) => e.images).find((i) => i.tag === 'samples');
+    expect(image && decodePng(image.png).width).toBe(image?.width);
+    expect(events.some((e) => e.histograms.some((h) => h.tag === 'distance_to_nearest_mode' && h.num === 4096))).toBe(true);
+    expect(events.some((e) => e.texts.some((t) => t.tag === 'config' && t.text.includes('type: toy-sample')))).toBe(true);
   });
 
   it('Heun 25 steps, 4096 samples: the same', async () => {
