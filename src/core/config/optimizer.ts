@@ -46,7 +46,9 @@ export function makeOptimizer(cfg: OptimizerConfig, steps: number): tf.Optimizer
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   const o = opt as unknown as { learningRate: number };
   if (o.learningRate === lr) return;
-  // SGD caches −lr as a scalar tensor, which its own setter replaces.
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr);
+  // SGD caches −lr as a scalar tensor, which its own setter replaces. (Not `instanceof tf.SGDOptimizer`: tfjs's
+  // Optimizer.[Symbol.hasInstance] makes every optimizer, Adam included, an instance of it.)
+  const sgd = opt as unknown as { setLearningRate?: (lr: number) => void };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
   else o.learningRate = lr;
 }
