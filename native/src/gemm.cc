@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "gemm_kernel.h"
+#include "gemm_kernel.h"  // MR, NR, microKernel, packRowsMR (and <immintrin.h> on x86)
 #include "napi_util.h"
 #include "parallel.h"
 #include "registry.h"
@@ -247,6 +247,57 @@ void runSplitK(const Problem& P, int64_t chunks) {
   });
 }
 
+#if defined(__AVX512F__)
+/** C row i = op(A) row i · op(B) for a narrow C (n ≤ 8) and row-major A: n dot products per row, B kept as Bᵀ. */
+template <int Nn>
+void narrowRows(const Problem& P, const float* bt, int64_t i0, int64_t i1) {
+  const int64_t k = P.k;
+  for (int64_t i = i0; i < i1; ++i) {
+    const float* a = P.A.p + i * P.A.rs;
+    __m512 acc[Nn];
+#pragma GCC unroll 8
+    for (int j = 0; j < Nn; ++j) acc[j] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < k; p += 16) {
+      const __mmask16 m = k - p >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (k - p)) - 1);
+      const __m512 av = _mm512_maskz_loadu_ps(m, a + p);
+#pragma GCC unroll 8
+      for (int j = 0; j < Nn; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, bt + j * k + p), acc[j]);
+    }
+    float* c = P.C + i * P.rsC;
+#pragma GCC unroll 8
+    for (int j = 0; j < Nn; ++j) {
+      const float v = _mm512_reduce_add_ps(acc[j]);
+      c[j * P.csC] = P.accumulate ? c[j * P.csC] + v : v;
+    }
+    if (P.bias || P.activation != kActNone) epilogue(P, i, 0, 1, Nn);
+  }
+}
+
+bool runNarrow(const Problem& P) {
+  if (P.n > 8 || P.A.cs != 1 || P.k > 4096) return false;
+  std::vector<float> bt(static_cast<size_t>(P.n * P.k));
+  for (int64_t j = 0; j < P.n; ++j) {
+    for (int64_t p = 0; p < P.k; ++p) bt[j * P.k + p] = P.B.p[p * P.B.rs + j * P.B.cs];
+  }
+  const int64_t grain = std::max<int64_t>(16, 65536 / std::max<int64_t>(1, P.k * P.n));
+  parallelFor(P.m, grain, [&](int64_t i0, int64_t i1) {
+    switch (P.n) {
+      case 1: return narrowRows<1>(P, bt.data(), i0, i1);
+      case 2: return narrowRows<2>(P, bt.data(), i0, i1);
+      case 3: return narrowRows<3>(P, bt.data(), i0, i1);
+      case 4: return narrowRows<4>(P, bt.data(), i0, i1);
+      case 5: return narrowRows<5>(P, bt.data(), i0, i1);
+      case 6: return narrowRows<6>(P, bt.data(), i0, i1);
+      case 7: return narrowRows<7>(P, bt.data(), i0, i1);
+      default: return narrowRows<8>(P, bt.data(), i0, i1);
+    }
+  });
+  return true;
+}
+#else
+bool runNarrow(const Problem&) { return false; }
+#endif
+
 void run(Problem P) {
   if (P.m <= 0 || P.n <= 0) return;
   if (P.k <= 0) {
@@ -259,6 +310,7 @@ void run(Problem P) {
     }
     return;
   }
+  if (P.n <= 8 && runNarrow(P)) return;
   // A narrow C wastes most of an NR-wide tile: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, whose rows are cheap.
   if (P.n < NR / 2 && P.m > P.n) {
     Problem T = P;

@@ -41,10 +41,11 @@ async function check(c: Case, seed: number): Promise<void> {
 }
 
 describe('native matmul vs tfjs cpu', () => {
-  // Sizes below and above the micro-tile (14×32), the cache blocks (MC 336, KC 256, NC 2048), narrow outputs
-  // (computed as Cᵀ), and long K (split into fixed chunks).
+  // Sizes below and above the micro-tile (14×32) and the cache blocks (MC 112, KC 768, NC 2048), narrow outputs
+  // (n ≤ 8: row dot products or Cᵀ; n < 16: Cᵀ), and long K (split into fixed chunks).
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [1, 17, 3], [3, 1, 5], [17, 33, 65], [33, 3, 129], [129, 65, 300], [700, 40, 257], [15, 2100, 33],
+    [1, 1, 1], [1, 17, 3], [3, 1, 5], [17, 33, 65], [33, 3, 129], [70, 12, 50], [129, 65, 300], [700, 40, 257],
+    [40, 50, 1700], [15, 2100, 33],
     [64, 64, 9000], [5, 7, 9000],
   ];
   for (const [m, n, k] of shapes) {
@@ -65,7 +66,7 @@ describe('native matmul vs tfjs cpu', () => {
   it('bias and every activation, on wide, narrow and long-K products', async () => {
     for (let act = 0; act <= 5; act++) {
       await check({ m: 37, n: 45, k: 70, bias: true, act }, 10 + act);
-      await check({ m: 50, n: 3, k: 20, bias: true, act, transA: true }, 20 + act);
+      await check({ m: 50, n: 3, k: 20, bias: true, act, transA: act % 2 === 1 }, 20 + act);
       await check({ m: 6, n: 8, k: 9000, bias: true, act }, 30 + act);
       await check({ batch: 2, m: 20, n: 40, k: 10, bias: act % 2 === 0, act, broadcastB: true }, 40 + act);
     }
