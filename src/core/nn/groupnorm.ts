@@ -45,8 +45,10 @@ export class GroupNorm extends ModuleBase {
 }
 
 /**
- * GroupNorm from tf ops (differentiable by autodiff). The per-group statistics are folded into one per-channel
- * scale and shift, so the full-size tensor is touched by one multiply and one add after the moments.
+ * GroupNorm from tf ops (differentiable by autodiff). Statistics are reduced over the pixels first ([B,HW,C] → [B,1,C],
+ * one contiguous reduction of the full tensor) and then over the C/G channels of each group (a small tensor); the
+ * per-group statistics are folded into one per-channel scale and shift, so after the moments the full-size tensor is
+ * touched by one multiply and one add.
  * @param x [B, H, W, C]
  * @param gamma [C]
  * @param beta [C]
@@ -55,7 +57,10 @@ export function groupNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, gro
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
     const cg = c / groups;
-    const { mean, variance } = tf.moments(tf.reshape(x, [b, h * w, groups, cg]), [1, 3], true); // [B,1,G,1]
+    const groupMean = (v: tf.Tensor) => tf.mean(tf.reshape(tf.mean(tf.reshape(v, [b, h * w, c]), 1), [b, 1, groups, cg]), 3, true);
+    const mean = groupMean(x); // [B,1,G,1]
+    // biased, as PyTorch; (x − μ)² as square(sub): tfjs's SquaredDifference gradient does not reduce broadcast inputs
+    const variance = groupMean(tf.square(tf.sub(tf.reshape(x, [b, h * w, groups, cg]), mean)));
     // y = (x − μ)·γ/√(σ² + ε) + β = x·scale + shift, scale = γ·rstd, shift = β − μ·scale (per batch and channel)
     const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), tf.reshape(gamma, [1, 1, groups, cg])); // [B,1,G,C/G]
     const shift = tf.sub(tf.reshape(beta, [1, 1, groups, cg]), tf.mul(mean, scale));

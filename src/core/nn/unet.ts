@@ -175,9 +175,10 @@ export class UNet extends ModuleBase {
    * @param x [B, H, W, inChannels] with H = W = resolution
    * @param t [B] in [0, 1]
    * @param labels int32 [B], −1 = null class (ignored when numClasses = 0)
+   * @param extraEmb [B, embDim], added to the conditioning embedding (e.g. a prompt encoder's output)
    * @returns [B, H, W, inChannels]
    */
-  apply(x: tf.Tensor4D, t: tf.Tensor1D, labels?: tf.Tensor1D | null): tf.Tensor4D {
+  apply(x: tf.Tensor4D, t: tf.Tensor1D, labels?: tf.Tensor1D | null, extraEmb?: tf.Tensor2D | null): tf.Tensor4D {
     const { resolution: res, inChannels } = this.config;
     const [b, h, w, c] = x.shape;
     if (x.rank !== 4 || h !== res || w !== res || c !== inChannels) {
@@ -187,7 +188,7 @@ export class UNet extends ModuleBase {
       throw new Error(`UNet: t [${t.shape}] and labels [${labels?.shape}] must be [${b}]`);
     }
     return tf.tidy(() => {
-      const emb = this.embed(t, labels);
+      const emb = extraEmb ? (tf.add(this.embed(t, labels), extraEmb) as tf.Tensor2D) : this.embed(t, labels);
       let hcur = this.convIn.apply(x);
       const skips: tf.Tensor4D[] = [hcur];
       for (const blk of this.down) {
@@ -210,6 +211,9 @@ function validate(cfg: UNetConfig): void {
   const positive = (v: number) => Number.isInteger(v) && v > 0;
   if (!positive(cfg.channels) || !positive(cfg.inChannels) || !positive(cfg.numResBlocks) || levels === 0) {
     throw new Error(`UNet: channels, inChannels, numResBlocks must be positive integers and channelMult non-empty`);
+  }
+  if (!Number.isInteger(cfg.numClasses) || cfg.numClasses < 0) {
+    throw new Error(`UNet: numClasses must be a non-negative integer, got ${cfg.numClasses}`);
   }
   if (cfg.resolution % 2 ** (levels - 1) !== 0) {
     throw new Error(`UNet: resolution ${cfg.resolution} must be divisible by 2^${levels - 1} for ${levels} levels`);

@@ -70,6 +70,23 @@ describe('UNet', () => {
     net.dispose();
   });
 
+  it('adds an extra embedding (e.g. a prompt encoding) [B, embDim] to the conditioning embedding', () => {
+    const rng = new Rng(3);
+    const net = new UNet({ ...micro, numClasses: 0 }, rng);
+    expect(Object.keys(net.parameters())).not.toContain('label.table');
+    tf.tidy(() => {
+      const t = tf.tensor1d([0.3, 0.7]);
+      const x = rng.normalTensor([2, 4, 4, 1]) as tf.Tensor4D;
+      const extra = rng.normalTensor([2, net.embDim]) as tf.Tensor2D;
+      const y0 = net.apply(x, t, null, tf.zerosLike(extra) as tf.Tensor2D);
+      expect(tf.max(tf.abs(tf.sub(y0, net.apply(x, t)))).dataSync()[0]).toBe(0);
+      const y1 = net.apply(x, t, null, extra);
+      expect(y1.shape).toEqual([2, 4, 4, 1]);
+      expect(tf.max(tf.abs(tf.sub(y0, y1))).dataSync()[0]).toBeGreaterThan(1e-4);
+    });
+    net.dispose();
+  });
+
   it('a few Adam steps of denoising score matching lower the loss, without leaking tensors', () => {
     const rng = new Rng(2);
     const net = new UNet(micro, rng);
