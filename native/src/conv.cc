@@ -1,7 +1,8 @@
 // 2-D convolution (NHWC, filter [KH,KW,Cin,Cout]) and both of its gradients as GEMMs over blocks of patch rows
 // that stay in L2 (im2col, Chellapilla et al. 2006, done block-wise instead of materialising [N·OH·OW, KH·KW·Cin]):
 //   forward      y[pix, co]  = Σ_(ky,kx,ci) x[patch(pix)]·w            (patches of x  · w)
-//   grad input   dx[pix, ci] = Σ_(ky,kx,co) dy[taps(pix)]·w[ky,kx,ci,co] (gathered dy · per-tap wᵀ; no scatter)
+//   grad input   dx[pix, ci] = Σ_(ky,kx,co) dy[taps(pix)]·w[ky,kx,ci,co] (gathered dy · per-tap wᵀ; no scatter-add;
+//                strided convs split into stride² phase classes with only their contributing taps)
 //   grad filter  dw          = Σ_blocks patches(x)ᵀ · dy                 (fixed groups of blocks, summed in order)
 // Block and group boundaries never depend on the thread count, so results are bit-identical for any
 // DAL_NUM_THREADS. Exports conv2d, conv2dBackpropInput, conv2dBackpropFilter.
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "gemm_kernel.h"  // gemm_detail::MR: blocks of whole row tiles
 #include "napi_util.h"
 #include "parallel.h"
 #include "registry.h"
@@ -36,10 +38,11 @@ struct ColBuffer {
 };
 thread_local ColBuffer tlsCols;
 
-/** Rows per block so that a block of `width` floats per row is about `bytes` (a multiple of 16, at least 16). */
+/** Rows per block so that a block of `width` floats per row is about `bytes` (whole GEMM row tiles, at least 2). */
 int64_t blockRows(int64_t width, int64_t bytes) {
+  constexpr int64_t mr = gemm_detail::MR;
   int64_t r = bytes / (4 * std::max<int64_t>(1, width));
-  return std::max<int64_t>(16, r / 16 * 16);
+  return std::max<int64_t>(2 * mr, r / mr * mr);
 }
 
 /** Patch rows [r0, r0+rows) of x (one per output pixel), each KH·KW·Cin floats, zeros where the patch is padding. */
@@ -74,22 +77,55 @@ void im2col(const float* x, const ConvGeom& g, int64_t r0, int64_t rows, float* 
   }
 }
 
-/** Rows [r0, r0+rows) (one per input pixel) of the dy values that reach it through each tap, KH·KW·Cout floats. */
-void gatherTaps(const float* dy, const ConvGeom& g, int64_t r0, int64_t rows, float* dst) {
-  const int64_t K = g.taps(), C = g.Cout;
+/**
+ * The input pixels whose position is ≡ (ry, rx) modulo the stride, and the taps that reach them: only taps with
+ * (ry + padT − ky·dH) divisible by sH land on an output pixel, so a stride-2 gradient runs 4 dense GEMMs instead of
+ * one with 3/4 zeros (the sub-pixel decomposition of a transposed convolution).
+ */
+struct PhaseClass {
+  int64_t ry, rx, Hr, Wr;        // first row/col of the class and its pixel counts per image
+  std::vector<int64_t> kys, kxs;  // contributing taps
+  int64_t pixels(const ConvGeom& g) const { return g.N * Hr * Wr; }
+  int64_t width(const ConvGeom& g) const { return static_cast<int64_t>(kys.size() * kxs.size()) * g.Cout; }
+};
+
+PhaseClass phaseClass(const ConvGeom& g, int64_t ry, int64_t rx) {
+  PhaseClass c{ry, rx, ry < g.H ? (g.H - ry + g.sH - 1) / g.sH : 0, rx < g.W ? (g.W - rx + g.sW - 1) / g.sW : 0, {}, {}};
+  auto mod = [](int64_t a, int64_t m) { return ((a % m) + m) % m; };
+  for (int64_t ky = 0; ky < g.KH; ++ky) {
+    if (mod(ry + g.padT - ky * g.dH, g.sH) == 0) c.kys.push_back(ky);
+  }
+  for (int64_t kx = 0; kx < g.KW; ++kx) {
+    if (mod(rx + g.padL - kx * g.dW, g.sW) == 0) c.kxs.push_back(kx);
+  }
+  return c;
+}
+
+/** Class pixel q → (n, iy, ix). */
+inline void classPixel(const ConvGeom& g, const PhaseClass& c, int64_t q, int64_t& n, int64_t& iy, int64_t& ix) {
+  n = q / (c.Hr * c.Wr);
+  iy = c.ry + g.sH * (q / c.Wr % c.Hr);
+  ix = c.rx + g.sW * (q % c.Wr);
+}
+
+/** Rows [q0, q0+rows) of the class: for each pixel, the dy values reaching it through each class tap (or zeros). */
+void gatherTaps(const float* dy, const ConvGeom& g, const PhaseClass& c, int64_t q0, int64_t rows, float* dst) {
+  const int64_t C = g.Cout;
+  float* d = dst;
   for (int64_t r = 0; r < rows; ++r) {
-    const int64_t pix = r0 + r, n = pix / (g.H * g.W), iy = pix / g.W % g.H, ix = pix % g.W;
-    float* d = dst + r * K;
-    for (int64_t ky = 0; ky < g.KH; ++ky) {
+    int64_t n, iy, ix;
+    classPixel(g, c, q0 + r, n, iy, ix);
+    for (int64_t ky : c.kys) {
       const int64_t ty = iy + g.padT - ky * g.dH, oy = ty / g.sH;
-      const bool rowOk = ty >= 0 && ty % g.sH == 0 && oy < g.OH;
-      for (int64_t kx = 0; kx < g.KW; ++kx, d += C) {
+      const bool rowOk = ty >= 0 && oy < g.OH;
+      for (int64_t kx : c.kxs) {
         const int64_t tx = ix + g.padL - kx * g.dW, ox = tx / g.sW;
-        if (rowOk && tx >= 0 && tx % g.sW == 0 && ox < g.OW) {
+        if (rowOk && tx >= 0 && ox < g.OW) {
           std::memcpy(d, dy + ((n * g.OH + oy) * g.OW + ox) * C, C * sizeof(float));
         } else {
           std::memset(d, 0, C * sizeof(float));
         }
+        d += C;
       }
     }
   }
@@ -123,20 +159,47 @@ void conv2d(const float* x, const float* w, float* y, const ConvGeom& g, const E
 }
 
 void conv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g) {
-  const int64_t M = g.N * g.H * g.W, K = g.taps();
+  const int64_t M = g.N * g.H * g.W;
   if (g.pointwise()) return sgemm(false, true, M, g.Cin, g.Cout, dy, g.Cout, w, g.Cout, dx, g.Cin);
-  // wt[(ky,kx,co), ci] = w[ky,kx,ci,co]
-  std::vector<float> wt(static_cast<size_t>(K * g.Cin));
-  for (int64_t t = 0; t < g.KH * g.KW; ++t) {
-    for (int64_t ci = 0; ci < g.Cin; ++ci) {
-      for (int64_t co = 0; co < g.Cout; ++co) wt[(t * g.Cout + co) * g.Cin + ci] = w[(t * g.Cin + ci) * g.Cout + co];
+  const bool unitStride = g.sH == 1 && g.sW == 1;  // one class, whose pixels are dx's rows in order
+  for (int64_t ry = 0; ry < g.sH; ++ry) {
+    for (int64_t rx = 0; rx < g.sW; ++rx) {
+      const PhaseClass c = phaseClass(g, ry, rx);
+      const int64_t Mr = c.pixels(g), K = c.width(g);
+      if (Mr == 0) continue;
+      if (K == 0) {  // no tap reaches these pixels
+        for (int64_t q = 0; q < Mr; ++q) {
+          int64_t n, iy, ix;
+          classPixel(g, c, q, n, iy, ix);
+          std::memset(dx + ((n * g.H + iy) * g.W + ix) * g.Cin, 0, g.Cin * sizeof(float));
+        }
+        continue;
+      }
+      // wt[(ky,kx,co), ci] = w[ky,kx,ci,co] over the class taps
+      std::vector<float> wt(static_cast<size_t>(K * g.Cin));
+      float* o = wt.data();
+      for (int64_t ky : c.kys) {
+        for (int64_t kx : c.kxs) {
+          const float* wk = w + (ky * g.KW + kx) * g.Cin * g.Cout;
+          for (int64_t co = 0; co < g.Cout; ++co, o += g.Cin) {
+            for (int64_t ci = 0; ci < g.Cin; ++ci) o[ci] = wk[ci * g.Cout + co];
+          }
+        }
+      }
+      forBlocks(Mr, blockRows(K, 256 << 10), [&](int64_t q0, int64_t rows) {
+        float* cols = tlsCols.get(rows * (K + (unitStride ? 0 : g.Cin)));
+        gatherTaps(dy, g, c, q0, rows, cols);
+        if (unitStride) return sgemm(false, false, rows, g.Cin, K, cols, K, wt.data(), g.Cin, dx + q0 * g.Cin, g.Cin);
+        float* out = cols + rows * K;
+        sgemm(false, false, rows, g.Cin, K, cols, K, wt.data(), g.Cin, out, g.Cin);
+        for (int64_t r = 0; r < rows; ++r) {
+          int64_t n, iy, ix;
+          classPixel(g, c, q0 + r, n, iy, ix);
+          std::memcpy(dx + ((n * g.H + iy) * g.W + ix) * g.Cin, out + r * g.Cin, g.Cin * sizeof(float));
+        }
+      });
     }
   }
-  forBlocks(M, blockRows(K, 256 << 10), [&](int64_t r0, int64_t rows) {
-    float* cols = tlsCols.get(rows * K);
-    gatherTaps(dy, g, r0, rows, cols);
-    sgemm(false, false, rows, g.Cin, K, cols, K, wt.data(), g.Cin, dx + r0 * g.Cin, g.Cin);
-  });
 }
 
 void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
