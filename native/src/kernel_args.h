@@ -11,11 +11,15 @@ namespace args {
 
 struct Args {
   napi_env env;
-  size_t argc = 12;
-  napi_value argv[12];
+  static constexpr size_t kMaxArgs = 24;
+  size_t argc = kMaxArgs;
+  napi_value argv[kMaxArgs];
   bool ok = true;
 
-  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr);
+    if (argc > kMaxArgs) argc = kMaxArgs;  // napi reports the real count; only kMaxArgs were stored
+  }
 
   bool fail(const char* msg) {
     if (ok) napi_throw_type_error(env, nullptr, msg);

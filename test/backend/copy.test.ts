@@ -44,6 +44,15 @@ describe.runIf(nativeAvailable())('native data-movement kernels', () => {
     });
   });
 
+  it('split matches on inner and outer axes, with uneven sizes', async () => {
+    const rng = new Rng(63);
+    const x = randn(rng, [2, 3, 4, 7]);
+    await expectSameOnBoth(() => {
+      const t = tf.tensor(x, [2, 3, 4, 7]);
+      return [...tf.split(t, [2, 5], 3), ...tf.split(t, 3, 1), ...tf.split(t, [1, 0, 3], 2)];
+    });
+  });
+
   it('pad matches with zero and non-zero constants, and its gradient', async () => {
     const rng = new Rng(62);
     const x = randn(rng, [3, 4, 2]);

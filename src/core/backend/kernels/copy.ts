@@ -1,5 +1,5 @@
 /**
- * Native data-movement kernels (float32): Slice, Concat and PadV2, each one or more strided copies
+ * Native data-movement kernels (float32): Slice, Concat, PadV2 and SplitV (the Concat gradient), each one or more strided copies
  * (native/src/copy.cc). Unlike the cpu Slice, the native one always copies, so no output aliases its input.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -77,7 +77,30 @@ function padKernel(addon: KernelAddon): NativeKernel {
   };
 }
 
+function splitKernel(addon: KernelAddon): NativeKernel {
+  return {
+    kernelName: 'SplitV',
+    run: ({ inputs, backend, attrs }) => {
+      const { x } = inputs;
+      if (!allFloat32(backend, x)) return null;
+      const axis = tf.util.parseAxisParam(attrs?.axis as number, x.shape)[0];
+      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs?.numOrSizeSplits as number | number[], axis);
+      const st = stridesOf(x.shape);
+      const xv = f32(backend, x);
+      let at = 0;
+      return sizes.map((n) => {
+        const shape = x.shape.slice();
+        shape[axis] = n;
+        const out = new Float32Array(sizeOf(shape));
+        if (out.length > 0) addon.stridedCopy(xv, at * st[axis], st, out, 0, stridesOf(shape), shape);
+        at += n;
+        return output(backend, shape, out);
+      });
+    },
+  };
+}
+
 /** The native data-movement kernels. */
 export function copyKernels(addon: KernelAddon): NativeKernel[] {
-  return [sliceKernel(addon), concatKernel(addon), padKernel(addon)];
+  return [sliceKernel(addon), concatKernel(addon), padKernel(addon), splitKernel(addon)];
 }

@@ -1,0 +1,90 @@
+/**
+ * Fused compound ops with hand-written gradients (tf.customGrad). On the `native` backend they run as one C++ pass
+ * each way; on any other backend they are the same math composed from tf ops (autodiff).
+ *
+ * - groupNormSilu: GroupNorm (Wu & He 2018, eq. 1–3; biased variance as PyTorch) optionally followed by SiLU.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { loadAddon } from './addon.ts';
+import { NATIVE_BACKEND } from './native.ts';
+
+interface FusedAddon {
+  groupNormForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, B: number, HW: number, C: number, G: number, eps: number,
+    silu: boolean, out: Float32Array, mean: Float32Array, rstd: Float32Array,
+  ): void;
+  groupNormBackward(
+    dout: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, rstd: Float32Array,
+    B: number, HW: number, C: number, G: number, silu: boolean, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
+}
+
+function fusedAddon(): FusedAddon | null {
+  if (tf.getBackend() !== NATIVE_BACKEND) return null;
+  const addon = loadAddon() as (Partial<FusedAddon> & object) | null;
+  return addon && typeof addon.groupNormForward === 'function' && typeof addon.groupNormBackward === 'function'
+    ? (addon as FusedAddon)
+    : null;
+}
+
+function values(t: tf.Tensor): Float32Array {
+  return (tf.backend() as MathBackendCPU).data.get(t.dataId).values as Float32Array;
+}
+
+/** GroupNorm(+SiLU) from tf ops: the reference and the path on non-native backends. */
+export function groupNormSiluReference(
+  x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number, silu: boolean,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const xg = tf.reshape(x, [b, h * w, groups, c / groups]);
+    const { mean, variance } = tf.moments(xg, [1, 3], true);
+    const xhat = tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, epsilon)));
+    const y = tf.add(tf.mul(tf.reshape(xhat, [b, h, w, c]), gamma), beta);
+    return (silu ? tf.mul(y, tf.sigmoid(y)) : y) as tf.Tensor4D;
+  });
+}
+
+/**
+ * GroupNorm over `groups` groups of channels, then SiLU when `silu`.
+ * @param x [B, H, W, C] with C divisible by groups
+ * @param gamma [C]
+ * @param beta [C]
+ * @returns [B, H, W, C]
+ */
+export function groupNormSilu(
+  x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, groups: number, epsilon: number, silu = true,
+): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  if (c % groups !== 0 || gamma.size !== c || beta.size !== c) {
+    throw new Error(`groupNormSilu: ${c} channels, ${groups} groups, γ [${gamma.shape}], β [${beta.shape}] do not fit`);
+  }
+  const addon = fusedAddon();
+  if (!addon || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') {
+    return groupNormSiluReference(x, gamma, beta, groups, epsilon, silu);
+  }
+  const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const out = new Float32Array(b * h * w * c);
+    const mean = new Float32Array(b * groups);
+    const rstd = new Float32Array(b * groups);
+    addon.groupNormForward(values(xi), values(gi), values(bi), b, h * w, c, groups, epsilon, silu, out, mean, rstd);
+    save([xi, gi, bi, tf.tensor1d(mean), tf.tensor1d(rstd)]);
+    return {
+      value: tf.tensor4d(out, [b, h, w, c]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, gs, bs, ms, rs] = saved;
+        const dx = new Float32Array(b * h * w * c);
+        const dg = new Float32Array(c);
+        const db = new Float32Array(c);
+        const dyv = dy.dtype === 'float32' ? dy : tf.cast(dy, 'float32');
+        addon.groupNormBackward(
+          values(dyv), values(xs), values(gs), values(bs), values(ms), values(rs), b, h * w, c, groups, silu, dx, dg, db,
+        );
+        if (dyv !== dy) dyv.dispose();
+        return [tf.tensor4d(dx, [b, h, w, c]), tf.tensor1d(dg), tf.tensor1d(db)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, gamma, beta) as tf.Tensor4D;
+}
