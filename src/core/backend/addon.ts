@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DalError } from '../errors.ts';
+import type { ElementwiseAddon } from './kernels/util.ts';
 
 /** Activation codes fused into matmul / conv2d epilogues. */
 export const Activation = { none: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 } as const;
@@ -113,3 +114,9 @@ export function requireAddon(): DalAddon & Record<string, unknown> {
   if (!addon) throw new DalError(error ?? 'the native addon is unavailable');
   return addon;
 }
+
+/**
+ * The elementwise, reduction, copy and fused kernels of native/src/{elementwise,reduce,copy,fused_*}.cc (added by
+ * the backend glue; documented where they are typed, in kernels/util.ts). Declaration merging keeps this additive.
+ */
+export interface DalAddon extends ElementwiseAddon {}

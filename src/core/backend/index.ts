@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { DalError } from '../errors.ts';
 import { registerGradients } from '../nn/gradients.ts';
 import { addonLoadError, loadAddon } from './addon.ts';
-import { missingAddonFunctions, type KernelAddon } from './kernels/util.ts';
+import { missingAddonFunctions } from './kernels/util.ts';
 import { registerNativeBackend } from './native.ts';
 
 export type BackendName = 'native' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
@@ -44,7 +44,7 @@ function ensureNative(): { ok: true } | { ok: false; reason: string } {
     nativeState = { ok: false, reason: `the native addon is out of date (no ${missing.join(', ')}); ${REBUILD_FIX}` };
     return nativeState;
   }
-  registerNativeBackend(addon as unknown as KernelAddon);
+  registerNativeBackend(addon);
   nativeState = { ok: true };
   return nativeState;
 }

@@ -22,8 +22,8 @@ export interface ElementwiseAddon {
   ): void;
 }
 
-/** What the kernels need from the addon: the GEMM/conv functions typed in addon.ts plus the ones above. */
-export type KernelAddon = DalAddon & ElementwiseAddon;
+/** What the kernels need from the addon (DalAddon in addon.ts extends ElementwiseAddon). */
+export type KernelAddon = DalAddon;
 
 const ELEMENTWISE_FUNCTIONS = ['binaryOp', 'unaryOp', 'addN', 'reduce', 'softmax', 'transpose', 'stridedCopy'] as const;
 const DAL_FUNCTIONS = ['matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'numThreads'] as const;
