@@ -4,7 +4,7 @@
  * γ = 1, β = 0, ε = 1e-5, biased variance.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { silu } from './activations.ts';
+import { groupNormFused } from './groupnorm_fused.ts';
 import { constantVariable } from './init.ts';
 import { ModuleBase, type ModuleEntries } from './module.ts';
 
@@ -37,15 +37,15 @@ export class GroupNorm extends ModuleBase {
    * @returns [B, H, W, C]
    */
   apply(x: tf.Tensor4D, withSilu = false): tf.Tensor4D {
-    return tf.tidy(() => {
-      const y = groupNorm(x, this.gamma, this.beta, this.numGroups, this.epsilon);
-      return withSilu ? silu(y) : y;
-    });
+    return tf.tidy(() =>
+      groupNormFused(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.numGroups, this.epsilon, withSilu),
+    );
   }
 }
 
 /**
- * GroupNorm from tf ops (differentiable by autodiff). Statistics are reduced over the pixels first ([B,HW,C] → [B,1,C],
+ * Reference GroupNorm from tf ops, differentiated by autodiff (the module uses groupNormFused's hand-written backward;
+ * tests compare the two). Statistics are reduced over the pixels first ([B,HW,C] → [B,1,C],
  * one contiguous reduction of the full tensor) and then over the C/G channels of each group (a small tensor); the
  * per-group statistics are folded into one per-channel scale and shift, so after the moments the full-size tensor is
  * touched by one multiply and one add.

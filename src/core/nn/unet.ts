@@ -13,6 +13,7 @@ import { GroupNorm } from './groupnorm.ts';
 import { Linear } from './linear.ts';
 import { ModuleBase, type ModuleEntries } from './module.ts';
 import { ResBlock } from './resblock.ts';
+import { upsampleNearest2x } from './resample.ts';
 
 export interface UNetConfig {
   /** image channels (input and predicted ε) */
@@ -67,10 +68,7 @@ class UNetBlock extends ModuleBase {
       if (this.res) h = this.res.apply(h, emb);
       if (this.attn) h = this.attn.apply(h);
       if (this.resample) {
-        if (this.upsample) {
-          const [, hh, ww] = h.shape;
-          h = tf.image.resizeNearestNeighbor(h, [2 * hh, 2 * ww]);
-        }
+        if (this.upsample) h = upsampleNearest2x(h);
         h = this.resample.apply(h);
       }
       return h;

@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AttentionBlock } from '../../../src/core/nn/attention.ts';
 import { registerGradients } from '../../../src/core/nn/gradients.ts';
-import { GroupNorm } from '../../../src/core/nn/groupnorm.ts';
+import { silu } from '../../../src/core/nn/activations.ts';
+import { GroupNorm, groupNorm } from '../../../src/core/nn/groupnorm.ts';
+import { groupNormFused } from '../../../src/core/nn/groupnorm_fused.ts';
 import { ResBlock } from '../../../src/core/nn/resblock.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { expectGradientsMatch } from './gradcheck.ts';
@@ -53,6 +55,35 @@ describe('GroupNorm', () => {
     expectGradientsMatch(gn.parameters(), () => tf.sum(tf.mul(gn.apply(x, true), r)) as tf.Scalar);
     tf.dispose([x, r]);
     gn.dispose();
+  });
+});
+
+describe('groupNormFused', () => {
+  it('has the value and the gradients (x, γ, β) of autodiff through the reference GroupNorm (+ SiLU)', () => {
+    const rng = new Rng(9);
+    const before = tf.memory().numTensors;
+    for (const withSilu of [false, true]) {
+      tf.tidy(() => {
+        const x = tf.add(tf.mul(rng.normalTensor([2, 4, 3, 8]), 2), 0.5) as tf.Tensor4D;
+        const gamma = rng.normalTensor([8]) as tf.Tensor1D;
+        const beta = rng.normalTensor([8]) as tf.Tensor1D;
+        const r = rng.normalTensor([2, 4, 3, 8]);
+        const fused = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(groupNormFused(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 4, 1e-5, withSilu), r));
+        const reference = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const y = groupNorm(a as tf.Tensor4D, g, b, 4, 1e-5);
+          return tf.sum(tf.mul(withSilu ? silu(y) : y, r));
+        };
+        const got = tf.grads(fused)([x, gamma, beta]);
+        const want = tf.grads(reference)([x, gamma, beta]);
+        expect(Math.abs(fused(x, gamma, beta).dataSync()[0] - reference(x, gamma, beta).dataSync()[0])).toBeLessThan(1e-3);
+        for (let i = 0; i < 3; i++) {
+          const scale = tf.max(tf.abs(want[i])).dataSync()[0];
+          expect(tf.max(tf.abs(tf.sub(got[i], want[i]))).dataSync()[0]).toBeLessThan(1e-4 * Math.max(1, scale));
+        }
+      });
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

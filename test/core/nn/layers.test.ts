@@ -5,6 +5,7 @@ import { registerGradients } from '../../../src/core/nn/gradients.ts';
 import { Conv2d } from '../../../src/core/nn/conv.ts';
 import { Embedding, timestepEmbedding } from '../../../src/core/nn/embedding.ts';
 import { Linear } from '../../../src/core/nn/linear.ts';
+import { upsampleNearest2x } from '../../../src/core/nn/resample.ts';
 import { countParameters } from '../../../src/core/nn/module.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { expectGradientsMatch } from './gradcheck.ts';
@@ -116,6 +117,24 @@ describe('Conv2d', () => {
     expectGradientsMatch(conv.parameters(), () => tf.sum(tf.mul(conv.apply(x), r)) as tf.Scalar);
     tf.dispose([x, r]);
     conv.dispose();
+  });
+});
+
+describe('upsampleNearest2x', () => {
+  it('equals nearest-neighbour resizing (out[i][j] = in[⌊i/2⌋][⌊j/2⌋]) and sums the gradient over each 2×2 block', () => {
+    const rng = new Rng(9);
+    tf.tidy(() => {
+      const x = rng.normalTensor([2, 3, 5, 4]) as tf.Tensor4D;
+      const up = upsampleNearest2x(x);
+      expect(up.shape).toEqual([2, 6, 10, 4]);
+      expect(tf.max(tf.abs(tf.sub(up, tf.image.resizeNearestNeighbor(x, [6, 10])))).dataSync()[0]).toBe(0);
+      const r = rng.normalTensor([2, 6, 10, 4]);
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(upsampleNearest2x(a as tf.Tensor4D), r)))(x);
+      const rs = r.arraySync() as number[][][][];
+      const gs = g.arraySync() as number[][][][];
+      const block = rs[1][2][4][3] + rs[1][2][5][3] + rs[1][3][4][3] + rs[1][3][5][3];
+      expect(gs[1][1][2][3]).toBeCloseTo(block, 5);
+    });
   });
 });
 
