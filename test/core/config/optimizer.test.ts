@@ -10,7 +10,9 @@ describe('optimizers with scheduled learning rates', () => {
     // loss = 2x, so g = 2 at every step: x = −2·(0.1 + 0.2 + 0.3)
     for (let step = 0; step < 3; step++) {
       setLearningRate(opt, cfg.lr.at(step, 3));
-      tf.tidy(() => opt.minimize(() => tf.mul(x, 2) as tf.Scalar, false, [x]));
+      tf.tidy(() => {
+        opt.minimize(() => tf.mul(x, 2) as tf.Scalar, false, [x]);
+      });
     }
     expect(x.dataSync()[0]).toBeCloseTo(-1.2, 6);
     x.dispose();
@@ -22,7 +24,9 @@ describe('optimizers with scheduled learning rates', () => {
     const opt = makeOptimizer(cfg, 10);
     const x = tf.variable(tf.tensor1d([1, -1]));
     setLearningRate(opt, cfg.lr.at(5, 10)); // 0.3
-    tf.tidy(() => opt.minimize(() => tf.sum(tf.mul(x, tf.tensor1d([3, -7]))) as tf.Scalar, false, [x]));
+    tf.tidy(() => {
+      opt.minimize(() => tf.sum(tf.mul(x, tf.tensor1d([3, -7]))) as tf.Scalar, false, [x]);
+    });
     const [a, b] = Array.from(x.dataSync());
     expect(a).toBeCloseTo(1 - 0.3, 5);
     expect(b).toBeCloseTo(-1 + 0.3, 5);
