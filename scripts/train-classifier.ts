@@ -43,6 +43,12 @@ const result = await trainClassifier(kind, {
   config: values.channels ? { channels: values.channels.split(',').map(Number) } : undefined,
   onLog: (step, loss) => console.log(`step ${step}  loss ${loss.toFixed(4)}`),
 });
-saveClassifier(out, result.model, { steps: result.steps, trainingSeconds: result.seconds, metrics: result.metrics, heldOut });
+saveClassifier(out, result.model, {
+  steps: result.steps,
+  trainingSeconds: result.seconds,
+  metrics: result.metrics,
+  heldOut,
+  training: { ...result.training, backend, command: `npx tsx scripts/train-classifier.ts ${process.argv.slice(2).join(' ')}` },
+});
 console.log(JSON.stringify({ kind, backend, steps: result.steps, seconds: Math.round(result.seconds), ...result.metrics }));
 result.model.dispose();

@@ -51,6 +51,19 @@ export interface TrainedClassifier {
   seconds: number;
   /** Held-out accuracy per head ("accuracy_<head>") and of all heads at once ("accuracy"). */
   metrics: Record<string, number>;
+  /** The training settings actually used (stored in the checkpoint). */
+  training: ClassifierTraining;
+}
+
+/** The resolved training settings of a classifier. */
+export interface ClassifierTraining {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  maxShift: number;
+  maxNoise: number;
+  seed?: number;
 }
 
 /** The training and held-out data of a dataset's classifier. */
@@ -86,7 +99,8 @@ export async function trainClassifier(kind: ClassifierKind, opts: TrainClassifie
   const rng = new Rng(opts.seed ?? 0);
   const config = { ...defaultClassifierConfig(kind), ...opts.config };
   const data = classifierData(kind, rng.fork(), opts.heldOutSize);
-  return trainClassifierOn(new Classifier(config, rng.fork()), data, rng.fork(), opts);
+  const result = await trainClassifierOn(new Classifier(config, rng.fork()), data, rng.fork(), opts);
+  return { ...result, training: { ...result.training, seed: opts.seed ?? 0 } };
 }
 
 /** The training loop for any model and data (the unit tests use a synthetic task). */
@@ -126,7 +140,8 @@ export async function trainClassifierOn(model: Classifier, data: ClassifierData,
   }
   optimizer.dispose();
   const seconds = (performance.now() - start) / 1000;
-  return { model, steps, seconds, metrics: classifierAccuracy(model, data.heldOut) };
+  const training = { steps, batchSize, lr: lrPeak, warmup, maxShift, maxNoise };
+  return { model, steps, seconds, metrics: classifierAccuracy(model, data.heldOut), training };
 }
 
 /** Held-out accuracy per head ("accuracy_<head>") and with every head right at once ("accuracy"). */

@@ -167,6 +167,8 @@ export interface ClassifierInfo {
   metrics: Record<string, number>;
   /** How the metrics were measured (split, size). */
   heldOut: string;
+  /** Training settings (steps, batch size, learning rate, augmentation, seed) and the backend used. */
+  training?: Record<string, number | string>;
 }
 
 /** Saves a classifier as a dal checkpoint (`manifest.json` + one SHA-256-checked weight file) in `dir`. */
