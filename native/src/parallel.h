@@ -35,6 +35,8 @@ class ThreadPool {
       fn(0, n);
       return;
     }
+    // One job at a time: callers on different threads (e.g. Node worker_threads) take turns.
+    std::lock_guard<std::mutex> caller(callMu_);
     std::unique_lock<std::mutex> lock(mu_);
     job_ = &fn;
     jobN_ = n;
@@ -84,7 +86,7 @@ class ThreadPool {
   }
 
   std::vector<std::thread> workers_;
-  std::mutex mu_;
+  std::mutex mu_, callMu_;
   std::condition_variable cv_, done_;
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t jobN_ = 0, jobChunks_ = 0;
