@@ -16,15 +16,23 @@ export function encodedDim(numFreqs: number, inDim = 3): number {
  */
 export function positionalEncoding(p: tf.Tensor2D, numFreqs: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const [n, d] = p.shape;
+    const d = p.shape[1];
     if (numFreqs === 0) return p;
-    // Scales 2^k and phases (0 for sin, π/2 for cos: cos x = sin(x + π/2)) so that one sin covers both.
-    const freq = new Float32Array(numFreqs);
-    for (let k = 0; k < numFreqs; k++) freq[k] = 2 ** k;
-    const arg = tf.add(
-      tf.mul(tf.reshape(p, [n, 1, 1, d]), tf.tensor4d(freq, [1, numFreqs, 1, 1])),
-      tf.tensor4d([0, Math.PI / 2], [1, 1, 2, 1]),
-    );
-    return tf.concat([p, tf.reshape(tf.sin(arg), [n, 2 * numFreqs * d])], 1) as tf.Tensor2D;
+    // All arguments 2^k·p_i (+ π/2 for the cosines: cos x = sin(x + π/2)) as one small matmul with a fused bias:
+    // column k·2d + j·d + i of M holds 2^k in row i (exact in float32), the bias j·π/2.
+    const cols = 2 * numFreqs * d;
+    const m = new Float32Array(d * cols);
+    const phase = new Float32Array(cols);
+    for (let k = 0; k < numFreqs; k++) {
+      for (let j = 0; j < 2; j++) {
+        for (let i = 0; i < d; i++) {
+          const col = k * 2 * d + j * d + i;
+          m[i * cols + col] = 2 ** k;
+          phase[col] = (j * Math.PI) / 2;
+        }
+      }
+    }
+    const arg = tf.fused.matMul({ a: p, b: tf.tensor2d(m, [d, cols]), bias: tf.tensor1d(phase) });
+    return tf.concat([p, tf.sin(arg)], 1) as tf.Tensor2D;
   });
 }
