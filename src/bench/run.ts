@@ -9,7 +9,8 @@ import { findPeer, runPeer } from './peer.ts';
 import { workloads, type WorkloadName, type WorkloadResult } from './workload.ts';
 
 export interface BenchOptions {
-  backend: string;
+  /** undefined: dal's default (native when the addon loaded, else cpu with a warning) */
+  backend?: string;
   only: WorkloadName[];
   peer: boolean;
   threads: number;
@@ -34,7 +35,7 @@ export interface BenchReport {
 export async function runBench(opts: BenchOptions, log: (msg: string) => void = () => {}): Promise<BenchReport> {
   process.env.DAL_NUM_THREADS ??= String(opts.threads);
   const peer = opts.peer ? findPeer() : null;
-  const backend = await initBackend(opts.backend as BackendName);
+  const backend = await initBackend(opts.backend as BackendName | undefined);
   const report: BenchReport = { backend, threads: opts.threads, workloads: {} };
   if (peer) report.peer = { peer: '', threads: opts.threads, workloads: {} };
   for (const name of opts.only) {

@@ -8,7 +8,7 @@ import { formatTable, runBench } from '../../bench/run.ts';
 import { WORKLOAD_NAMES, type WorkloadName } from '../../bench/workload.ts';
 
 interface BenchArgs {
-  backend: string;
+  backend?: string;
   only: string;
   peer: boolean;
   threads: number;
@@ -22,7 +22,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Time the gemm, conv, unet and nerf workloads (JSON on stdout; --peer adds PyTorch side by side)',
   builder: (y) =>
     y
-      .option('backend', { type: 'string', default: 'native', describe: 'tfjs backend: native, cpu, …' })
+      .option('backend', { type: 'string', describe: 'native, cpu, tensorflow, tensorflow-gpu (default: native if built, else cpu)' })
       .option('only', { type: 'string', default: WORKLOAD_NAMES.join(','), describe: 'comma-separated workloads' })
       .option('peer', { type: 'boolean', default: false, describe: 'also run ../shared/bench/peer_torch.py, alternating' })
       .option('threads', { type: 'number', default: 2, describe: 'threads (DAL_NUM_THREADS unless set; the peer\'s --threads)' })
