@@ -5,12 +5,13 @@
  */
 import * as z from 'zod';
 import { runConfigSchema } from './core/config/schema.ts';
+import { TeacherSystem, teacherConfig } from './core/teacher/train-system.ts';
 import type { System, SystemContext } from './core/trainer.ts';
 import { ToySampleSystem, toySampleConfig } from './toy/sample-system.ts';
 import { ToySdsSystem, toySdsConfig } from './toy/sds-system.ts';
 
 /** Every system's config, discriminated by `type`. */
-export const systemConfig = z.discriminatedUnion('type', [toySampleConfig, toySdsConfig]);
+export const systemConfig = z.discriminatedUnion('type', [toySampleConfig, toySdsConfig, teacherConfig]);
 export type SystemConfig = z.infer<typeof systemConfig>;
 
 /** The schema of a whole run config file. */
@@ -25,12 +26,14 @@ type SystemFactories = {
 export const systems: SystemFactories = {
   'toy-sample': (cfg, ctx) => new ToySampleSystem(cfg, ctx),
   'toy-sds': (cfg, ctx) => new ToySdsSystem(cfg, ctx),
+  teacher: (cfg, ctx) => new TeacherSystem(cfg, ctx),
 };
 
 /** A short description of each system, for `dal run --help`. */
 export const systemDescriptions: Record<SystemConfig['type'], string> = {
   'toy-sample': 'draw samples from an analytic toy prior (DDIM/DDPM/Heun) and score them against its modes',
   'toy-sds': 'optimize 2-D particles by SDS against an analytic toy prior (conditional with CFG, or unconditional)',
+  teacher: 'train a U-Net teacher by denoising score matching on MNIST (labels) or shapes (prompts), with EMA and CFG dropout',
 };
 
 /** Builds the system a run config names. */
