@@ -28,6 +28,9 @@ using gemm_detail::NR;
 #ifndef DAL_GEMM_KC
 #define DAL_GEMM_KC 768
 #endif
+#ifndef DAL_GEMM_DIRECT
+#define DAL_GEMM_DIRECT 1
+#endif
 #ifndef DAL_GEMM_MCR
 #define DAL_GEMM_MCR 8
 #endif
@@ -172,6 +175,8 @@ void gemmRange(const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
   float* bufB = tlsPackB.get(KC * std::min<int64_t>(NC, ((j1 - j0 + NR - 1) / NR) * NR));
   float* bufA = tlsPackA.get(KC * std::min<int64_t>(MC, ((i1 - i0 + MR - 1) / MR) * MR));
   alignas(64) float tile[MR * NR];
+  // Row-major A used in place when few NR tiles would reuse a packed copy (conv patch blocks: n = Cout ≤ 64).
+  const bool directA = DAL_GEMM_DIRECT && gemm_detail::kUnpackedA && P.A.cs == 1 && j1 - j0 <= 2 * NR;
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
     // K blocks of equal size (at most KC): k = 576 runs as 2×288, not 512 + 64.
@@ -183,18 +188,19 @@ void gemmRange(const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
       packB(P.B, pc, kc, jc, nc, bufB);
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic);
-        packA(P.A, ic, mc, pc, kc, bufA);
+        if (!directA) packA(P.A, ic, mc, pc, kc, bufA);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
           const float* bp = bufB + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-            const float* ap = bufA + ir * kc;
+            const float* ap = directA ? P.A.p + (ic + ir) * P.A.rs + pc : bufA + ir * kc;
+            const int64_t lda = directA ? P.A.rs : 0;
             float* c = P.C + (ic + ir) * P.rsC + (jc + jr) * P.csC;
             if (P.csC == 1) {
-              gemm_detail::microKernel(mr, nr, kc, ap, bp, c, P.rsC, acc);
+              gemm_detail::microKernel(mr, nr, kc, ap, lda, bp, c, P.rsC, acc);
             } else {  // strided C (the transposed problem): compute into a tile, then scatter
-              gemm_detail::microKernel(mr, nr, kc, ap, bp, tile, NR, false);
+              gemm_detail::microKernel(mr, nr, kc, ap, lda, bp, tile, NR, false);
               for (int i = 0; i < mr; ++i) {
                 float* crow = c + i * P.rsC;
                 for (int j = 0; j < nr; ++j) crow[j * P.csC] = (acc ? crow[j * P.csC] : 0.f) + tile[i * NR + j];

@@ -15,22 +15,37 @@ namespace gemm_detail {
 #if defined(__AVX512F__)
 constexpr int MR = 14, NR = 32;
 
+/** lda = 0: A is a packed micro-panel (row r of step p at A[p·MR + r]); else A is row-major (A[r·lda + p]). */
 template <int R>
-inline void kernel(int nr, int64_t kc, const float* __restrict A, const float* __restrict B, float* C, int64_t ldc,
-                   bool acc) {
+inline void kernel(int nr, int64_t kc, const float* __restrict A, int64_t lda, const float* __restrict B, float* C,
+                   int64_t ldc, bool acc) {
   __m512 c0[R], c1[R];
 #pragma GCC unroll 14
   for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
-  for (int64_t p = 0; p < kc; ++p) {
-    const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+  if (lda == 0) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
 #pragma GCC unroll 14
-    for (int r = 0; r < R; ++r) {
-      const __m512 a = _mm512_set1_ps(A[r]);
-      c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
-      c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+      for (int r = 0; r < R; ++r) {
+        const __m512 a = _mm512_set1_ps(A[r]);
+        c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+      }
+      A += MR;
+      B += NR;
     }
-    A += MR;
-    B += NR;
+  } else {
+    for (int64_t p = 0; p < kc; ++p) {
+      const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+#pragma GCC unroll 14
+      for (int r = 0; r < R; ++r) {
+        const __m512 a = _mm512_set1_ps(A[r * lda]);
+        c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+      }
+      A += 1;
+      B += NR;
+    }
   }
   if (nr == NR) {
 #pragma GCC unroll 14
@@ -59,22 +74,25 @@ inline void kernel(int nr, int64_t kc, const float* __restrict A, const float* _
   }
 }
 
-inline void microKernel(int mr, int nr, int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool acc) {
+constexpr bool kUnpackedA = true;
+
+inline void microKernel(int mr, int nr, int64_t kc, const float* A, int64_t lda, const float* B, float* C,
+                        int64_t ldc, bool acc) {
   switch (mr) {
-    case 14: return kernel<14>(nr, kc, A, B, C, ldc, acc);
-    case 13: return kernel<13>(nr, kc, A, B, C, ldc, acc);
-    case 12: return kernel<12>(nr, kc, A, B, C, ldc, acc);
-    case 11: return kernel<11>(nr, kc, A, B, C, ldc, acc);
-    case 10: return kernel<10>(nr, kc, A, B, C, ldc, acc);
-    case 9: return kernel<9>(nr, kc, A, B, C, ldc, acc);
-    case 8: return kernel<8>(nr, kc, A, B, C, ldc, acc);
-    case 7: return kernel<7>(nr, kc, A, B, C, ldc, acc);
-    case 6: return kernel<6>(nr, kc, A, B, C, ldc, acc);
-    case 5: return kernel<5>(nr, kc, A, B, C, ldc, acc);
-    case 4: return kernel<4>(nr, kc, A, B, C, ldc, acc);
-    case 3: return kernel<3>(nr, kc, A, B, C, ldc, acc);
-    case 2: return kernel<2>(nr, kc, A, B, C, ldc, acc);
-    default: return kernel<1>(nr, kc, A, B, C, ldc, acc);
+    case 14: return kernel<14>(nr, kc, A, lda, B, C, ldc, acc);
+    case 13: return kernel<13>(nr, kc, A, lda, B, C, ldc, acc);
+    case 12: return kernel<12>(nr, kc, A, lda, B, C, ldc, acc);
+    case 11: return kernel<11>(nr, kc, A, lda, B, C, ldc, acc);
+    case 10: return kernel<10>(nr, kc, A, lda, B, C, ldc, acc);
+    case 9: return kernel<9>(nr, kc, A, lda, B, C, ldc, acc);
+    case 8: return kernel<8>(nr, kc, A, lda, B, C, ldc, acc);
+    case 7: return kernel<7>(nr, kc, A, lda, B, C, ldc, acc);
+    case 6: return kernel<6>(nr, kc, A, lda, B, C, ldc, acc);
+    case 5: return kernel<5>(nr, kc, A, lda, B, C, ldc, acc);
+    case 4: return kernel<4>(nr, kc, A, lda, B, C, ldc, acc);
+    case 3: return kernel<3>(nr, kc, A, lda, B, C, ldc, acc);
+    case 2: return kernel<2>(nr, kc, A, lda, B, C, ldc, acc);
+    default: return kernel<1>(nr, kc, A, lda, B, C, ldc, acc);
   }
 }
 
@@ -120,7 +138,10 @@ inline void kernel(int nr, int64_t kc, const float* __restrict A, const float* _
   }
 }
 
-inline void microKernel(int mr, int nr, int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool acc) {
+constexpr bool kUnpackedA = false;
+
+inline void microKernel(int mr, int nr, int64_t kc, const float* A, int64_t /*lda: packed only*/, const float* B,
+                        float* C, int64_t ldc, bool acc) {
   switch (mr) {
     case 6: return kernel<6>(nr, kc, A, B, C, ldc, acc);
     case 5: return kernel<5>(nr, kc, A, B, C, ldc, acc);
@@ -134,7 +155,10 @@ inline void microKernel(int mr, int nr, int64_t kc, const float* A, const float*
 #else
 constexpr int MR = 4, NR = 8;
 
-inline void microKernel(int mr, int nr, int64_t kc, const float* A, const float* B, float* C, int64_t ldc, bool acc) {
+constexpr bool kUnpackedA = false;
+
+inline void microKernel(int mr, int nr, int64_t kc, const float* A, int64_t /*lda: packed only*/, const float* B,
+                        float* C, int64_t ldc, bool acc) {
   float t[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int r = 0; r < MR; ++r) {
