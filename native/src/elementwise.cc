@@ -177,7 +177,10 @@ void runUnary(const float* x, float* y, int64_t n, float alpha) {
         const float th = -13.942385152878742f;
         r = v > -th ? v : (v < th ? fastExp(v) : std::log1p(fastExp(v)));
       } else if constexpr (Op == kRelu) r = v > 0 ? v : (v != v ? v : 0.0f);
-      else if constexpr (Op == kStep) r = v != v ? v : (v > 0 ? 1.0f : alpha);
+      else if constexpr (Op == kStep) {
+        r = alpha + (1.0f - alpha) * static_cast<float>(v > 0);
+        r = v != v ? v : r;
+      }
       else if constexpr (Op == kTanh) r = std::tanh(v);
       else if constexpr (Op == kAbs) r = std::fabs(v);
       else if constexpr (Op == kReciprocal) r = 1.0f / v;
