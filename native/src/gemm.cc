@@ -176,7 +176,7 @@ void gemmRange(const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
   float* bufA = tlsPackA.get(KC * std::min<int64_t>(MC, ((i1 - i0 + MR - 1) / MR) * MR));
   alignas(64) float tile[MR * NR];
   // Row-major A used in place when few NR tiles would reuse a packed copy (conv patch blocks: n = Cout ≤ 64).
-  const bool directA = DAL_GEMM_DIRECT && gemm_detail::kUnpackedA && P.A.cs == 1 && j1 - j0 <= 2 * NR;
+  const bool directA = DAL_GEMM_DIRECT && gemm_detail::kUnpackedA && (P.A.cs == 1 || P.A.rs == 1) && j1 - j0 <= 2 * NR;
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
     // K blocks of equal size (at most KC): k = 576 runs as 2×288, not 512 + 64.
@@ -194,8 +194,8 @@ void gemmRange(const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
           const float* bp = bufB + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-            const float* ap = directA ? P.A.p + (ic + ir) * P.A.rs + pc : bufA + ir * kc;
-            const int64_t lda = directA ? P.A.rs : 0;
+            const float* ap = directA ? P.A.p + (ic + ir) * P.A.rs + pc * P.A.cs : bufA + ir * kc;
+            const int64_t lda = !directA ? 0 : P.A.cs == 1 ? P.A.rs : -P.A.cs;
             float* c = P.C + (ic + ir) * P.rsC + (jc + jr) * P.csC;
             if (P.csC == 1) {
               gemm_detail::microKernel(mr, nr, kc, ap, lda, bp, c, P.rsC, acc);

@@ -15,14 +15,18 @@ namespace gemm_detail {
 #if defined(__AVX512F__)
 constexpr int MR = 14, NR = 32;
 
-/** lda = 0: A is a packed micro-panel (row r of step p at A[p·MR + r]); else A is row-major (A[r·lda + p]). */
+/**
+ * Where row r of step p of A is: lda = 0, a packed micro-panel (A[p·MR + r]); lda > 0, row-major (A[r·lda + p]);
+ * lda < 0, column-major with leading dimension −lda (A[p·(−lda) + r]).
+ */
 template <int R>
 inline void kernel(int nr, int64_t kc, const float* __restrict A, int64_t lda, const float* __restrict B, float* C,
                    int64_t ldc, bool acc) {
   __m512 c0[R], c1[R];
 #pragma GCC unroll 14
   for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
-  if (lda == 0) {
+  if (lda <= 0) {
+    const int64_t step = lda == 0 ? MR : -lda;
     for (int64_t p = 0; p < kc; ++p) {
       const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
 #pragma GCC unroll 14
@@ -31,7 +35,7 @@ inline void kernel(int nr, int64_t kc, const float* __restrict A, int64_t lda, c
         c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
         c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
       }
-      A += MR;
+      A += step;
       B += NR;
     }
   } else {
