@@ -53,6 +53,17 @@ describe.runIf(nativeAvailable())('native data-movement kernels', () => {
     });
   });
 
+  it('unsortedSegmentSum and the gather (embedding) gradient match', async () => {
+    const rng = new Rng(64);
+    const table = randn(rng, [11, 6]);
+    const x = randn(rng, [7, 6]);
+    const ids = [3, 0, 3, 10, 5, 3, 0];
+    await expectSameOnBoth(() => [
+      tf.unsortedSegmentSum(tf.tensor(x, [7, 6]), tf.tensor1d(ids, 'int32'), 11),
+      tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d(ids, 'int32')))))(tf.tensor(table, [11, 6])),
+    ]);
+  });
+
   it('pad matches with zero and non-zero constants, and its gradient', async () => {
     const rng = new Rng(62);
     const x = randn(rng, [3, 4, 2]);

@@ -100,7 +100,34 @@ function splitKernel(addon: KernelAddon): NativeKernel {
   };
 }
 
+/**
+ * UnsortedSegmentSum (the gradient of Gather, e.g. of an embedding table) as one pass in JS: the cpu kernel builds it
+ * from a comparison and a reduction per segment. out[s] = Σ_{i: ids[i] = s} x[i]; ids outside [0, numSegments) drop.
+ */
+function unsortedSegmentSumKernel(): NativeKernel {
+  return {
+    kernelName: 'UnsortedSegmentSum',
+    run: ({ inputs, backend, attrs }) => {
+      const { x, segmentIds } = inputs;
+      if (!allFloat32(backend, x) || segmentIds.dtype !== 'int32') return null;
+      const ids = backend.data.get(segmentIds.dataId).values as Int32Array;
+      const numSegments = attrs?.numSegments as number;
+      const m = sizeOf(segmentIds.shape);
+      if (m === 0 || x.shape.slice(0, segmentIds.shape.length).join() !== segmentIds.shape.join()) return null;
+      const inner = sizeOf(x.shape) / m;
+      const xv = f32(backend, x);
+      const out = new Float32Array(numSegments * inner);
+      for (let i = 0; i < m; i++) {
+        const sgm = ids[i];
+        if (sgm < 0 || sgm >= numSegments) continue;
+        for (let j = 0, o = sgm * inner, k = i * inner; j < inner; j++) out[o + j] += xv[k + j];
+      }
+      return output(backend, [numSegments, ...x.shape.slice(segmentIds.shape.length)], out);
+    },
+  };
+}
+
 /** The native data-movement kernels. */
 export function copyKernels(addon: KernelAddon): NativeKernel[] {
-  return [sliceKernel(addon), concatKernel(addon), padKernel(addon), splitKernel(addon)];
+  return [sliceKernel(addon), concatKernel(addon), padKernel(addon), splitKernel(addon), unsortedSegmentSumKernel()];
 }
