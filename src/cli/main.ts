@@ -10,10 +10,11 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { DalError } from '../core/errors.ts';
 import { benchCommand } from './commands/bench.ts';
+import { evalCommand } from './commands/eval.ts';
 import { runCommand } from './commands/run.ts';
 import { sampleCommand } from './commands/sample.ts';
 
-const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand];
+const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand, evalCommand];
 
 /** Usage mistakes (unknown option, missing argument) exit with this code, like DalError's default. */
 const EXIT_USAGE = 2;

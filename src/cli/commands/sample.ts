@@ -12,6 +12,7 @@ import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
 import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
+import { isModelDir, loadModel } from '../../core/teacher/model-checkpoint.ts';
 import { makePrior } from '../../toy/prior.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 
@@ -20,6 +21,12 @@ export interface SampleModel {
   denoiser: Denoiser;
   /** Number of class labels (0: unconditional only). */
   numLabels: number;
+  /** True when the model is conditioned on prompts (--prompt). */
+  prompts?: boolean;
+  /** Largest batch per sampler call (samples are drawn in chunks of this size); default: all at once. */
+  maxBatch?: number;
+  /** Maps the sampler's output to what is written (e.g. images from [−1, 1] to [0, 1]); default: as is. */
+  toOutput?(x: tf.Tensor): tf.Tensor;
   dispose(): void;
 }
 
@@ -40,12 +47,18 @@ export const models: ModelLoader[] = [
       return { denoiser: d, numLabels: d.numComponents, dispose: () => {} };
     },
   },
+  {
+    describe: 'a model directory (e.g. checkpoints/mnist-unet: manifest.json + weights.bin)',
+    accepts: (spec) => isModelDir(spec),
+    load: (spec) => teacherSampleModel(spec),
+  },
 ];
 
 interface SampleArgs {
   model: string;
   n: number;
   label?: number;
+  prompt?: string;
   steps: number;
   sampler: SamplerName;
   eta: number;
@@ -63,16 +76,19 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .positional('model', { type: 'string', demandOption: true, describe: `the model: ${models.map((m) => m.describe).join('; ')}` })
       .option('n', { type: 'number', demandOption: true, describe: 'number of samples' })
       .option('label', { type: 'number', describe: 'class label to condition on (default: unconditional)' })
+      .option('prompt', { type: 'string', describe: 'prompt to condition on, for prompt-conditioned models (e.g. "a blue sphere, front view")' })
       .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
       .option('sampler', { choices: SAMPLER_NAMES, default: 'ddim' as SamplerName, describe: 'sampler' })
       .option('eta', { type: 'number', default: 0, describe: 'DDIM stochasticity η in [0, 1]' })
-      .option('guidance', { type: 'number', default: 1, describe: 'classifier-free guidance scale (with --label)' })
+      .option('guidance', { type: 'number', default: 1, describe: 'classifier-free guidance scale (with --label or --prompt)' })
       .option('seed', { type: 'number', default: 0, describe: 'random seed' })
       .option('out', { type: 'string', demandOption: true, describe: 'output .npy file ([N, ...sample shape], float32)' })
       .option('backend', { choices: BACKEND_NAMES, describe: 'tfjs backend (default: the fastest available)' })
       .example('$0 sample ring8 --n 4096 --sampler ddim --steps 50 --out x.npy', 'unconditional samples')
       .example('$0 sample ring8 --n 512 --label 3 --guidance 2 --out x.npy', 'component 3 with CFG 2; also writes x.labels.npy')
-      .example('$0 sample ring8 --n 4096 --sampler ddpm --steps 1000 --out x.npy', 'ancestral sampling') as unknown as Argv<SampleArgs>,
+      .example('$0 sample ring8 --n 4096 --sampler ddpm --steps 1000 --out x.npy', 'ancestral sampling')
+      .example('$0 sample checkpoints/mnist-unet --n 100 --label 7 --guidance 3 --out x.npy', 'MNIST sevens [100,32,32,1] in [0, 1]')
+      .example('$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 3 --out x.npy', 'shapes') as unknown as Argv<SampleArgs>,
   handler: async (args: ArgumentsCamelCase<SampleArgs>) => {
     await sampleToFile(args);
   },
@@ -98,13 +114,28 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     if (label !== undefined && !(Number.isInteger(label) && label >= 0 && label < model.numLabels)) {
       throw new DalError(`--label: expected an integer in 0..${model.numLabels - 1} for ${args.model}; given ${label}`);
     }
+    const prompt = args.prompt;
+    if (prompt !== undefined && !model.prompts) throw new DalError(`--prompt: ${args.model} is not conditioned on prompts; use --label`);
+    if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
     const labels = label === undefined ? null : (tf.fill([n], label, 'int32') as tf.Tensor1D);
     const t0 = Date.now();
-    const x = tf.tidy(() =>
-      sample(withGuidance(model.denoiser, guidance), n, { sampler, steps, eta, cond: labels ? { labels } : null, rng: new Rng(seed) }),
-    );
+    const rng = new Rng(seed);
+    const chunk = Math.min(n, model.maxBatch ?? n);
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < n; start += chunk) {
+      const m = Math.min(chunk, n - start);
+      const cond = labels ? { labels: tf.slice(labels, start, m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
+      parts.push(
+        tf.tidy(() => {
+          const x = sample(withGuidance(model.denoiser, guidance), m, { sampler, steps, eta, cond, rng });
+          return model.toOutput ? model.toOutput(x) : x;
+        }),
+      );
+      cond?.labels?.dispose();
+    }
+    const x = parts.length === 1 ? parts[0] : tf.concat(parts);
     writeNpy(out, x.dataSync() as Float32Array, [...x.shape]);
-    x.dispose();
+    tf.dispose([x, ...parts]);
     const written = [out];
     if (labels) {
       const labelsFile = out.replace(/\.npy$/, '.labels.npy');
@@ -116,4 +147,18 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+/** A trained teacher's model directory as a `SampleModel`: images written in [0, 1]. */
+function teacherSampleModel(dir: string): SampleModel {
+  const { denoiser, manifest } = loadModel(dir);
+  const [lo, hi] = manifest.data.range;
+  return {
+    denoiser,
+    numLabels: denoiser.architecture.unet.numClasses,
+    prompts: denoiser.conditioning === 'prompt',
+    maxBatch: 250,
+    toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
+    dispose: () => denoiser.dispose(),
+  };
 }

@@ -60,7 +60,7 @@ describe('float16 storage', () => {
     const v = new Float32Array([1, -2, 0.1, 3.14159, 2 ** -20, 1000.3]);
     const bits = float16Bits(v);
     const out = tf.io.decodeWeights(bits.buffer as ArrayBuffer, [
-      { name: 'w', shape: [6], dtype: 'float32', quantization: { dtype: 'float16', original_dtype: 'float32' } },
+      { name: 'w', shape: [6], dtype: 'float32', quantization: { dtype: 'float16' } },
     ]);
     const d = out.w.dataSync();
     // Relative error of binary16 ≤ 2⁻¹¹ for normal numbers.

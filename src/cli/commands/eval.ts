@@ -1,0 +1,96 @@
+/**
+ * `dal eval CHECKPOINT [--n 1000] [--steps 50] [--sampler ddim] [--guidance 3] [--seed 0] [--json] [--write]`:
+ * the sample quality of a teacher (src/core/teacher/evaluate-teacher.ts) — class accuracy by dal's classifier (and,
+ * for MNIST, by the independent k-NN), the worst class, FID, precision and recall against held-out real data.
+ * `--write` records the figures in the checkpoint's manifest.
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { DalError } from '../../core/errors.ts';
+import { Evaluator } from '../../core/metrics/evaluate.ts';
+import { SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
+import { sampleTeacher, scoreTeacherSamples, teacherKind } from '../../core/teacher/evaluate-teacher.ts';
+import { loadModel, updateModelMetrics } from '../../core/teacher/model-checkpoint.ts';
+import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
+
+interface EvalArgs {
+  checkpoint: string;
+  n: number;
+  steps: number;
+  sampler: SamplerName;
+  guidance: number;
+  seed: number;
+  json: boolean;
+  write: boolean;
+  backend?: BackendName;
+}
+
+export const evalCommand: CommandModule<object, EvalArgs> = {
+  command: 'eval <checkpoint>',
+  describe: "Measure a teacher's samples: class accuracy, FID, precision, recall",
+  builder: (y: Argv) =>
+    y
+      .positional('checkpoint', { type: 'string', demandOption: true, describe: 'a teacher model directory (e.g. checkpoints/mnist-unet)' })
+      .option('n', { type: 'number', default: 1000, describe: 'samples, balanced over the classes (MNIST: n/10 per digit)' })
+      .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
+      .option('sampler', { choices: SAMPLER_NAMES, default: 'ddim' as SamplerName, describe: 'sampler' })
+      .option('guidance', { type: 'number', default: 3, describe: 'classifier-free guidance scale' })
+      .option('seed', { type: 'number', default: 0, describe: 'random seed' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of a table' })
+      .option('write', { type: 'boolean', default: false, describe: "record the figures in the checkpoint's manifest.json" })
+      .option('backend', { choices: BACKEND_NAMES, describe: 'tfjs backend (default: the fastest available)' })
+      .example('$0 eval checkpoints/mnist-unet', '1,000 DDIM-50 samples with CFG 3, 100 per digit')
+      .example('$0 eval checkpoints/shapes-unet --n 500 --guidance 1 --json', 'shapes teacher without guidance, as JSON') as unknown as Argv<EvalArgs>,
+  handler: async (args: ArgumentsCamelCase<EvalArgs>) => {
+    await evaluateCheckpoint(args);
+  },
+};
+
+/** Samples, scores and prints (or writes) the metrics of a teacher checkpoint. */
+export async function evaluateCheckpoint(args: EvalArgs): Promise<Record<string, number>> {
+  const { n, steps, sampler, guidance, seed } = args;
+  if (!Number.isInteger(n) || n < 2) throw new DalError(`--n: expected an integer ≥ 2; given ${n}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new DalError(`--steps: expected a positive integer; given ${steps}`);
+  if (!Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
+  if (!Number.isInteger(seed) || seed < 0) throw new DalError(`--seed: expected a non-negative integer; given ${seed}`);
+  await setupBackend(args.backend);
+  const { denoiser, manifest } = loadModel(args.checkpoint);
+  const kind = teacherKind(manifest);
+  const log = (s: string) => process.stderr.write(s);
+  try {
+    const t0 = Date.now();
+    const samples = sampleTeacher(denoiser, manifest, {
+      n,
+      sampler,
+      steps,
+      guidance,
+      seed,
+      onChunk: (done, total) => log(`\rsampling ${done}/${total} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+    });
+    log('\n');
+    const ev = Evaluator.load(kind);
+    let metrics: Record<string, number>;
+    try {
+      metrics = { ...scoreTeacherSamples(ev, samples), sample_seconds: (Date.now() - t0) / 1000 };
+    } finally {
+      ev.dispose();
+    }
+    const setting = `${sampler}${steps}_cfg${guidance}`;
+    if (args.write) {
+      updateModelMetrics(args.checkpoint, {
+        ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`${setting}/${k}`, v])),
+        [`${setting}/n`]: n,
+        [`${setting}/seed`]: seed,
+      });
+    }
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ checkpoint: args.checkpoint, sampler, steps, guidance, n, seed, ...metrics })}\n`);
+    } else {
+      const rows = Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(20)} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
+      process.stdout.write(`${args.checkpoint}: ${n} samples, ${sampler} ${steps} steps, CFG ${guidance}, seed ${seed}\n${rows.join('\n')}\n`);
+      if (args.write) process.stdout.write(`recorded in ${args.checkpoint}/manifest.json as ${setting}/*\n`);
+    }
+    return metrics;
+  } finally {
+    denoiser.dispose();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Measures a teacher: draw balanced conditional samples (MNIST: n/10 per digit; shapes: every shape × colour, views in
+ * turn) with a sampler and a CFG scale, then score them with the dataset's classifier (src/core/metrics/evaluate.ts):
+ * accuracy on the requested class (and the independent k-NN for MNIST), FID, precision, recall, and the worst
+ * per-class accuracy (the acceptance bar is per class).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { withGuidance } from '../cfg.ts';
+import type { Condition } from '../denoiser.ts';
+import { parsePrompt } from '../data/shapes/dataset.ts';
+import { DalError } from '../errors.ts';
+import type { ClassifierKind } from '../metrics/classifier.ts';
+import type { Evaluator } from '../metrics/evaluate.ts';
+import { Rng } from '../rng.ts';
+import { sample, type SamplerName } from '../samplers.ts';
+import { balancedConditions } from './data.ts';
+import type { ModelManifest } from './model-checkpoint.ts';
+import type { UNetDenoiser } from './unet-denoiser.ts';
+
+export interface TeacherSampleOptions {
+  n: number;
+  sampler: SamplerName;
+  steps: number;
+  guidance: number;
+  seed: number;
+  /** Samples per sampler call (default 250). */
+  chunk?: number;
+  onChunk?: (done: number, n: number) => void;
+}
+
+/** Balanced conditional samples of a teacher, as images in [0, 1]. */
+export interface TeacherSamples {
+  /** [n, H, W, C] in [0, 1] */
+  images: Float32Array;
+  shape: [number, number, number, number];
+  labels?: Int32Array;
+  prompts?: string[];
+  /** The class each sample was asked for, per classifier head ({digit} or {shape, color}). */
+  requested: Record<string, Int32Array>;
+}
+
+/** The classifier kind (dataset) a teacher was trained on. */
+export function teacherKind(manifest: ModelManifest): ClassifierKind {
+  const name = manifest.data.name;
+  if (name !== 'mnist' && name !== 'shapes') throw new DalError(`no evaluation for a teacher trained on '${name}' (mnist or shapes only)`);
+  return name;
+}
+
+/** Draws `n` balanced conditional samples (CFG `guidance`), in chunks, mapped from the data range to [0, 1]. */
+export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: TeacherSampleOptions): TeacherSamples {
+  const conditioning = model.conditioning;
+  if (conditioning === 'none') throw new DalError('the teacher is unconditional; class accuracy needs labels or prompts');
+  const conds = balancedConditions(conditioning, o.n, model.architecture.unet.numClasses || 10);
+  const [lo, hi] = manifest.data.range;
+  const rng = new Rng(o.seed);
+  const guided = withGuidance(model, o.guidance);
+  const chunk = o.chunk ?? 250;
+  const per = model.sampleShape.reduce((a, b) => a * b, 1);
+  const images = new Float32Array(o.n * per);
+  for (let start = 0; start < o.n; start += chunk) {
+    const m = Math.min(chunk, o.n - start);
+    const x = tf.tidy(() => {
+      const cond: Condition = conds.labels
+        ? { labels: tf.tensor1d(conds.labels.subarray(start, start + m), 'int32') }
+        : { prompts: conds.prompts!.slice(start, start + m) };
+      const out = sample(guided, m, { sampler: o.sampler, steps: o.steps, cond, rng });
+      return tf.clipByValue(tf.div(tf.sub(out, lo), hi - lo), 0, 1);
+    });
+    images.set(x.dataSync() as Float32Array, start * per);
+    x.dispose();
+    o.onChunk?.(start + m, o.n);
+  }
+  const requested: Record<string, Int32Array> = {};
+  if (conds.labels) {
+    requested.digit = conds.labels;
+  } else {
+    const parsed = conds.prompts!.map((p) => parsePrompt(p)!);
+    requested.shape = Int32Array.from(parsed, (p) => p.shape);
+    requested.color = Int32Array.from(parsed, (p) => p.color);
+  }
+  return { images, shape: [o.n, ...(model.sampleShape as [number, number, number])], ...conds, requested };
+}
+
+/**
+ * The evaluator's metrics plus `min_class_accuracy` (the worst class: a digit, or a shape × colour pair, all heads
+ * right) and `worst_class` (its index: digit, or shape · 5 + colour).
+ */
+export function scoreTeacherSamples(ev: Evaluator, s: TeacherSamples): Record<string, number> {
+  const metrics = ev.evaluate(s.images, s.requested);
+  const { features, predictions } = ev.classifier.run(s.images);
+  features.dispose();
+  const heads = Object.keys(s.requested);
+  const classOf = (i: number) => (heads.length === 1 ? s.requested[heads[0]][i] : s.requested.shape[i] * 5 + s.requested.color[i]);
+  const right = new Map<number, [number, number]>();
+  for (let i = 0; i < s.images.length / (s.shape[1] * s.shape[2] * s.shape[3]); i++) {
+    const c = classOf(i);
+    const r = right.get(c) ?? [0, 0];
+    r[0] += heads.every((h) => predictions[h][i] === s.requested[h][i]) ? 1 : 0;
+    r[1]++;
+    right.set(c, r);
+  }
+  let worst = -1;
+  let min = Infinity;
+  for (const [c, [k, n]] of [...right.entries()].sort((a, b) => a[0] - b[0])) {
+    if (k / n < min) [min, worst] = [k / n, c];
+  }
+  return { ...metrics, min_class_accuracy: min, worst_class: worst };
+}

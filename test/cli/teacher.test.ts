@@ -1,0 +1,66 @@
+/** `dal sample` and `dal eval` on teacher model directories, through the real CLI (tiny random-weight teachers). */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNpy } from '../../src/core/io/npy.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { cosineSchedule } from '../../src/core/schedule.ts';
+import { saveDenoiser } from '../../src/core/teacher/model-checkpoint.ts';
+import { UNetDenoiser } from '../../src/core/teacher/unet-denoiser.ts';
+import { dal } from './dal.ts';
+
+const unet = { channels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [], groups: 4 };
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dal-cli-teacher-'));
+  const training = { steps: 0, seconds: 0 };
+  const mnist = new UNetDenoiser({ unet: { ...unet, numClasses: 10 }, prompt: null }, cosineSchedule(), 'eps', new Rng(0));
+  saveDenoiser(join(dir, 'mnist'), mnist, { data: { name: 'mnist', range: [-1, 1] }, training });
+  const shapes = new UNetDenoiser({ unet: { ...unet, inChannels: 3, numClasses: 0 }, prompt: { dim: 8, maxLen: 12 } }, cosineSchedule(), 'eps', new Rng(1));
+  saveDenoiser(join(dir, 'shapes'), shapes, { data: { name: 'shapes', range: [-1, 1] }, training, storage: 'float16' });
+  mnist.dispose();
+  shapes.dispose();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('dal sample on a teacher checkpoint', () => {
+  it('writes [N,32,32,1] images in [0, 1] and int32 labels for --label; [N,32,32,3] for --prompt', async () => {
+    const [a, b] = await Promise.all([
+      dal(['sample', join(dir, 'mnist'), '--n', '3', '--label', '7', '--steps', '2', '--guidance', '3', '--out', join(dir, 'x.npy')]),
+      dal(['sample', join(dir, 'shapes'), '--n', '2', '--prompt', 'a blue sphere, front view', '--steps', '2', '--out', join(dir, 's.npy')]),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const x = readNpy(join(dir, 'x.npy'));
+    expect(x.shape).toEqual([3, 32, 32, 1]);
+    expect(x.dtype).toBe('<f4');
+    expect(Math.min(...x.data) >= 0 && Math.max(...x.data) <= 1).toBe(true);
+    const labels = readNpy(join(dir, 'x.labels.npy'));
+    expect(labels.dtype).toBe('<i4');
+    expect(Array.from(labels.data)).toEqual([7, 7, 7]);
+    expect(readNpy(join(dir, 's.npy')).shape).toEqual([2, 32, 32, 3]);
+  });
+
+  it('refuses a corrupted weight file, a label out of range and a prompt for a label model, with clear messages', async () => {
+    const bad = join(dir, 'bad');
+    const mnist = new UNetDenoiser({ unet: { ...unet, numClasses: 10 }, prompt: null }, cosineSchedule(), 'eps', new Rng(0));
+    saveDenoiser(bad, mnist, { data: { name: 'mnist', range: [-1, 1] }, training: { steps: 0, seconds: 0 } });
+    mnist.dispose();
+    const bytes = readFileSync(join(bad, 'weights.bin'));
+    bytes[10] ^= 0xff;
+    writeFileSync(join(bad, 'weights.bin'), bytes);
+    const [corrupt, label, prompt] = await Promise.all([
+      dal(['sample', bad, '--n', '2', '--out', join(dir, 'b.npy')]),
+      dal(['sample', join(dir, 'mnist'), '--n', '2', '--label', '10', '--out', join(dir, 'c.npy')]),
+      dal(['sample', join(dir, 'mnist'), '--n', '2', '--prompt', 'a red cube', '--out', join(dir, 'd.npy')]),
+    ]);
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr).toContain(`dal: corrupt model: ${join(bad, 'weights.bin')} does not match the SHA-256`);
+    expect(corrupt.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(label.code).toBe(2);
+    expect(label.stderr).toMatch(/--label: expected an integer in 0\.\.9/);
+    expect(prompt.code).toBe(2);
+    expect(prompt.stderr).toMatch(/not conditioned on prompts/);
+  });
+});
