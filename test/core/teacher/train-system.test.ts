@@ -53,7 +53,10 @@ describe('teacher system', () => {
     const sys = new TeacherSystem(system, { seed: 0, steps, run, log: () => {} });
     const before = fixedLoss(sys);
     const losses: number[] = [];
-    for (let i = 0; i < steps; i++) losses.push(sys.step(i)['loss/denoise']);
+    losses.push(sys.step(0)['loss/denoise']); // creates Adam's moment variables
+    const tensors = tf.memory().numTensors;
+    for (let i = 1; i < steps; i++) losses.push(sys.step(i)['loss/denoise']);
+    expect(tf.memory().numTensors).toBe(tensors); // no tensor leaks from a step
     const after = fixedLoss(sys);
     // An untrained U-Net predicts ε̂ ≈ noise of its own (loss ≳ 1); a few steps learn ε̂ ≈ x_t-ish, well below.
     expect(before).toBeGreaterThan(0.9);
