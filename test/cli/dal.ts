@@ -14,7 +14,7 @@ export interface DalResult {
 
 /** Starts `dal ...args` in the repository root; `done` resolves when it exits. */
 export function startDal(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<DalResult> } {
-  // The child is a plain `dal` process, not part of vitest (src/core/nn/gradients.ts looks at VITEST).
+  // The child is a plain `dal` process, as a user runs it: none of vitest's environment.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
   const child = spawn(process.execPath, [DAL, ...args], {
     cwd: ROOT,

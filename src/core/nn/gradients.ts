@@ -5,7 +5,8 @@
  * The gradients ship only as tfjs-core's ESM tree (`dist/register_all_gradients.js`), whose relative imports have no
  * file extension, which Node's ESM resolver refuses. A resolve hook, limited to files inside tfjs-core's `dist/`,
  * appends `.js`. Gradient registrations land in tfjs's global registry, shared with the Node bundle.
- * Under vitest (vite resolves extensionless imports itself) a plain import of the same file works too.
+ * Under vitest (vite resolves extensionless imports itself) the hook is registered too and is simply not needed, so
+ * child processes spawned from tests (which inherit vitest's environment) behave exactly like a user's `dal`.
  */
 import { register } from 'node:module';
 
@@ -23,7 +24,7 @@ let done: Promise<void> | null = null;
 /** Makes every tfjs-core op differentiable. Idempotent. */
 export function registerGradients(): Promise<void> {
   done ??= (async () => {
-    if (!process.env.VITEST) register(`data:text/javascript,${encodeURIComponent(hook)}`);
+    register(`data:text/javascript,${encodeURIComponent(hook)}`);
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   })();
   return done;
