@@ -119,5 +119,7 @@ export async function initBackend(name?: BackendName): Promise<string> {
   if (!(await tf.setBackend(target))) {
     throw new DalError(`the '${target}' backend failed to initialize`);
   }
+  // tfjs's cpu backend greets its first use in Node with advice to install tfjs-node; dal has already said what to do.
+  if (target === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   return tf.getBackend();
 }
