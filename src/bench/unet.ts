@@ -32,23 +32,8 @@ export function benchUnet({ quick, seed }: WorkloadOptions): WorkloadResult {
   const labels = tf.tensor1d(Array.from({ length: batch }, () => rng.int(numClasses + 1) - 1), 'int32');
   const reps = quick ? { warmup: 1, reps: 1 } : { warmup: 2, reps: 5 };
   try {
-    const ms = timeit(() => {
-      const t = rng.uniformTensor([batch]) as tf.Tensor1D;
-      const eps = rng.normalTensor([batch, r, r, c]);
-      const loss = opt.minimize(
-        () =>
-          tf.tidy(() => {
-            const a = tf.reshape(tf.cos(tf.mul(t, Math.PI / 2)), [-1, 1, 1, 1]);
-            const s = tf.reshape(tf.sin(tf.mul(t, Math.PI / 2)), [-1, 1, 1, 1]);
-            const xt = tf.add(tf.mul(a, x0), tf.mul(s, eps)) as tf.Tensor4D;
-            return tf.mean(tf.square(tf.sub(net.apply(xt, t, labels), eps))) as tf.Scalar;
-          }),
-        true,
-        params,
-      )!;
-      loss.dataSync();
-      tf.dispose([loss, t, eps]);
-    }, reps);
+    const step = unetTrainStep(net, opt, params, x0, labels, rng);
+    const ms = timeit(() => step().dispose(), reps);
     const forwardMs = timeit(() => {
       tf.tidy(() => {
         net.apply(x0, rng.uniformTensor([batch]) as tf.Tensor1D, labels).dataSync();
@@ -60,4 +45,38 @@ export function benchUnet({ quick, seed }: WorkloadOptions): WorkloadResult {
     tf.dispose([x0, labels]);
     net.dispose();
   }
+}
+
+/**
+ * The workload's training step as a reusable closure (also driven by experiments/memory-soak.ts): draws t ~ U(0, 1)
+ * and ε, forms x_t, takes one Adam step on mean (ε̂ − ε)² and returns the loss (already read back; caller disposes).
+ * @param x0 [B,H,W,C] @param labels [B] int32
+ */
+export function unetTrainStep(
+  net: UNet,
+  opt: tf.Optimizer,
+  params: tf.Variable[],
+  x0: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  rng: Rng,
+): () => tf.Scalar {
+  const [batch, h, w, c] = x0.shape;
+  return () => {
+    const t = rng.uniformTensor([batch]) as tf.Tensor1D;
+    const eps = rng.normalTensor([batch, h, w, c]);
+    const loss = opt.minimize(
+      () =>
+        tf.tidy(() => {
+          const a = tf.reshape(tf.cos(tf.mul(t, Math.PI / 2)), [-1, 1, 1, 1]);
+          const s = tf.reshape(tf.sin(tf.mul(t, Math.PI / 2)), [-1, 1, 1, 1]);
+          const xt = tf.add(tf.mul(a, x0), tf.mul(s, eps)) as tf.Tensor4D;
+          return tf.mean(tf.square(tf.sub(net.apply(xt, t, labels), eps))) as tf.Scalar;
+        }),
+      true,
+      params,
+    )!;
+    loss.dataSync();
+    tf.dispose([t, eps]);
+    return loss;
+  };
 }
