@@ -2,7 +2,8 @@
 // x is viewed as [B, HW, C] with C split into G groups of C/G consecutive channels.
 //   groupNormForward(x, gamma, beta, B, HW, C, G, eps, silu, out, mean, rstd)   mean, rstd: [B, G] (saved)
 //   groupNormBackward(dout, x, gamma, beta, mean, rstd, B, HW, C, G, silu, dx, dgamma, dbeta)
-// Statistics accumulate in double; the variance is the biased one (PyTorch's nn.GroupNorm).
+// Statistics accumulate in double; the variance is the biased one (PyTorch's nn.GroupNorm), from a second pass over
+// x − μ so that it keeps its precision when |μ| ≫ σ.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -37,21 +38,31 @@ napi_value ForwardFn(napi_env env, napi_callback_info info) {
     for (int64_t bg = s; bg < e; ++bg) {
       const int64_t b = bg / G, g = bg % G;
       const float* xb = x + b * HW * C + g * cg;
-      double sum = 0, sq = 0;
+      const double n = static_cast<double>(HW * cg);
+      double sum = 0;
       for (int64_t p = 0; p < HW; ++p) {
         const float* row = xb + p * C;
-        float ls = 0, lq = 0;
-        for (int64_t c = 0; c < cg; ++c) {
-          ls += row[c];
-          lq += row[c] * row[c];
-        }
+        float ls = 0;
+        for (int64_t c = 0; c < cg; ++c) ls += row[c];
         sum += ls;
+      }
+      const float m = static_cast<float>(sum / n);
+      // Second pass over d = x − m (not E[x²] − μ², which cancels when |μ| ≫ σ); the corrected two-pass form
+      // E[d²] − E[d]² removes the rounding of m to float.
+      double sd = 0, sq = 0;
+      for (int64_t p = 0; p < HW; ++p) {
+        const float* row = xb + p * C;
+        float ld = 0, lq = 0;
+        for (int64_t c = 0; c < cg; ++c) {
+          const float d = row[c] - m;
+          ld += d;
+          lq += d * d;
+        }
+        sd += ld;
         sq += lq;
       }
-      const double n = static_cast<double>(HW * cg);
-      const double mu = sum / n;
-      const double var = std::max(0.0, sq / n - mu * mu);
-      const float m = static_cast<float>(mu), r = static_cast<float>(1.0 / std::sqrt(var + eps));
+      const double var = std::max(0.0, sq / n - (sd / n) * (sd / n));
+      const float r = static_cast<float>(1.0 / std::sqrt(var + eps));
       mean[bg] = m;
       rstd[bg] = r;
       float* ob = out + b * HW * C + g * cg;

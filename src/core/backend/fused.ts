@@ -1,8 +1,8 @@
 /**
- * Fused compound ops with hand-written gradients (tf.customGrad). On the `native` backend they run as one C++ pass
- * each way; on any other backend they are the same math composed from tf ops (autodiff).
+ * Fused compound ops with hand-written gradients (tf.customGrad), run as one C++ pass each way on the `native`
+ * backend. Each returns null where the native pass is not available; the nn layer then uses its tf-op path.
  *
- * - groupNormSilu: GroupNorm (Wu & He 2018, eq. 1–3; biased variance as PyTorch) optionally followed by SiLU.
+ * - nativeGroupNormSilu: GroupNorm (Wu & He 2018, eq. 1–3; biased variance as PyTorch) optionally followed by SiLU.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -28,42 +28,30 @@ function fusedAddon(): FusedAddon | null {
     : null;
 }
 
+/** The stored values of t (no copy); a tensor still held by another backend is read through the engine. */
 function values(t: tf.Tensor): Float32Array {
-  return (tf.backend() as MathBackendCPU).data.get(t.dataId).values as Float32Array;
-}
-
-/** GroupNorm(+SiLU) from tf ops: the reference and the path on non-native backends. */
-export function groupNormSiluReference(
-  x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number, silu: boolean,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w, c] = x.shape;
-    const xg = tf.reshape(x, [b, h * w, groups, c / groups]);
-    const { mean, variance } = tf.moments(xg, [1, 3], true);
-    const xhat = tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, epsilon)));
-    const y = tf.add(tf.mul(tf.reshape(xhat, [b, h, w, c]), gamma), beta);
-    return (silu ? tf.mul(y, tf.sigmoid(y)) : y) as tf.Tensor4D;
-  });
+  const data = (tf.backend() as MathBackendCPU).data;
+  return (data.has(t.dataId) ? data.get(t.dataId).values : t.dataSync()) as Float32Array;
 }
 
 /**
- * GroupNorm over `groups` groups of channels, then SiLU when `silu`.
+ * GroupNorm over `groups` groups of channels, then SiLU when `silu`, as one native C++ pass each way (forward and
+ * hand-written backward, tf.customGrad). Returns null when that pass is not available here (backend not `native`,
+ * addon without the functions, or non-float32 inputs): the caller then uses its tf-op path (nn/groupnorm.ts).
  * @param x [B, H, W, C] with C divisible by groups
  * @param gamma [C]
  * @param beta [C]
- * @returns [B, H, W, C]
+ * @returns [B, H, W, C], or null
  */
-export function groupNormSilu(
-  x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, groups: number, epsilon: number, silu = true,
-): tf.Tensor4D {
+export function nativeGroupNormSilu(
+  x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, groups: number, epsilon: number, silu: boolean,
+): tf.Tensor4D | null {
   const [b, h, w, c] = x.shape;
   if (c % groups !== 0 || gamma.size !== c || beta.size !== c) {
-    throw new Error(`groupNormSilu: ${c} channels, ${groups} groups, γ [${gamma.shape}], β [${beta.shape}] do not fit`);
+    throw new Error(`nativeGroupNormSilu: ${c} channels, ${groups} groups, γ [${gamma.shape}], β [${beta.shape}] do not fit`);
   }
   const addon = fusedAddon();
-  if (!addon || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') {
-    return groupNormSiluReference(x, gamma, beta, groups, epsilon, silu);
-  }
+  if (!addon || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return null;
   const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     const out = new Float32Array(b * h * w * c);
     const mean = new Float32Array(b * groups);

@@ -4,6 +4,7 @@
  * γ = 1, β = 0, ε = 1e-5, biased variance.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeGroupNormSilu } from '../backend/fused.ts';
 import { groupNormFused } from './groupnorm_fused.ts';
 import { constantVariable } from './init.ts';
 import { ModuleBase, type ModuleEntries } from './module.ts';
@@ -37,15 +38,27 @@ export class GroupNorm extends ModuleBase {
    * @returns [B, H, W, C]
    */
   apply(x: tf.Tensor4D, withSilu = false): tf.Tensor4D {
-    return tf.tidy(() =>
-      groupNormFused(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.numGroups, this.epsilon, withSilu),
-    );
+    return tf.tidy(() => groupNormSilu(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.numGroups, this.epsilon, withSilu));
   }
 }
 
 /**
- * Reference GroupNorm from tf ops, differentiated by autodiff (the module uses groupNormFused's hand-written backward;
- * tests compare the two). Statistics are reduced over the pixels first ([B,HW,C] → [B,1,C],
+ * GroupNorm (+ SiLU when `withSilu`) with a hand-written backward: the native C++ pass when the backend is `native`
+ * and the addon has it, else groupNormFused (tf ops, any backend).
+ * @param x [B, H, W, C]
+ * @param gamma [C]
+ * @param beta [C]
+ * @returns [B, H, W, C]
+ */
+export function groupNormSilu(
+  x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, groups: number, epsilon: number, withSilu: boolean,
+): tf.Tensor4D {
+  return nativeGroupNormSilu(x, gamma, beta, groups, epsilon, withSilu) ?? groupNormFused(x, gamma, beta, groups, epsilon, withSilu);
+}
+
+/**
+ * Reference GroupNorm from tf ops, differentiated by autodiff (the module uses groupNormSilu's hand-written backward,
+ * native or groupNormFused; tests compare them). Statistics are reduced over the pixels first ([B,HW,C] → [B,1,C],
  * one contiguous reduction of the full tensor) and then over the C/G channels of each group (a small tensor); the
  * per-group statistics are folded into one per-channel scale and shift, so after the moments the full-size tensor is
  * touched by one multiply and one add.
