@@ -12,6 +12,7 @@ import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
 import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
+import { withX0Clipping } from '../../core/teacher/clip-x0.ts';
 import { isModelDir, loadModel } from '../../core/teacher/model-checkpoint.ts';
 import { makePrior } from '../../toy/prior.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
@@ -25,6 +26,8 @@ export interface SampleModel {
   prompts?: boolean;
   /** Largest batch per sampler call (samples are drawn in chunks of this size); default: all at once. */
   maxBatch?: number;
+  /** Wraps the guided denoiser the sampler runs (e.g. x̂₀ clipping for image teachers); default: none. */
+  forSampling?(d: Denoiser): Denoiser;
   /** Maps the sampler's output to what is written (e.g. images from [−1, 1] to [0, 1]); default: as is. */
   toOutput?(x: tf.Tensor): tf.Tensor;
   dispose(): void;
@@ -127,7 +130,8 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
       const cond = labels ? { labels: tf.slice(labels, start, m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
       parts.push(
         tf.tidy(() => {
-          const x = sample(withGuidance(model.denoiser, guidance), m, { sampler, steps, eta, cond, rng });
+          const guided = withGuidance(model.denoiser, guidance);
+          const x = sample(model.forSampling ? model.forSampling(guided) : guided, m, { sampler, steps, eta, cond, rng });
           return model.toOutput ? model.toOutput(x) : x;
         }),
       );
@@ -158,6 +162,7 @@ function teacherSampleModel(dir: string): SampleModel {
     numLabels: denoiser.architecture.unet.numClasses,
     prompts: denoiser.conditioning === 'prompt',
     maxBatch: 250,
+    forSampling: (d) => withX0Clipping(d, lo, hi),
     toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
     dispose: () => denoiser.dispose(),
   };

@@ -13,6 +13,7 @@ import type { ClassifierKind } from '../metrics/classifier.ts';
 import type { Evaluator } from '../metrics/evaluate.ts';
 import { Rng } from '../rng.ts';
 import { sample, type SamplerName } from '../samplers.ts';
+import { withX0Clipping } from './clip-x0.ts';
 import { balancedConditions } from './data.ts';
 import type { ModelManifest } from './model-checkpoint.ts';
 import type { UNetDenoiser } from './unet-denoiser.ts';
@@ -53,7 +54,8 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
   const conds = balancedConditions(conditioning, o.n, model.architecture.unet.numClasses || 10);
   const [lo, hi] = manifest.data.range;
   const rng = new Rng(o.seed);
-  const guided = withGuidance(model, o.guidance);
+  // Samples are drawn with x̂₀ clipped to the data range (see clip-x0.ts).
+  const guided = withX0Clipping(withGuidance(model, o.guidance), lo, hi);
   const chunk = o.chunk ?? 250;
   const per = model.sampleShape.reduce((a, b) => a * b, 1);
   const images = new Float32Array(o.n * per);
