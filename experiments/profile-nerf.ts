@@ -11,7 +11,7 @@ import { Rng } from '../src/core/rng.ts';
 import { NerfField } from '../src/nerf/field.ts';
 import { composite, compositeWeights } from '../src/nerf/renderer.ts';
 import { stratifiedSamples } from '../src/nerf/sampler.ts';
-import { flag, formatTable, profileStep } from './profile-table.ts';
+import { flag, timeAndProfile } from './profile-table.ts';
 
 const backend = await initBackend(flag('backend', 'native') as BackendName);
 const rays = Number(flag('rays', '4096'));
@@ -45,11 +45,4 @@ function step(): void {
 }
 
 console.log(`backend ${backend}, NeRF field ${countParameters(field)} parameters, ${rays} rays × ${samples} samples`);
-for (let i = 0; i < steps - 1; i++) {
-  const t0 = performance.now();
-  step();
-  console.log(`step ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
-}
-const { rows, wallMs } = await profileStep(step);
-console.log(`profiled step: ${wallMs.toFixed(0)} ms wall (includes profiling overhead)\n`);
-console.log(formatTable(rows));
+await timeAndProfile(step, steps);

@@ -47,3 +47,15 @@ export function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
+
+/** Times `steps − 1` plain runs of `step`, then profiles one more and prints its kernel table. */
+export async function timeAndProfile(step: () => void, steps: number): Promise<void> {
+  for (let i = 0; i < steps - 1; i++) {
+    const t0 = performance.now();
+    step();
+    console.log(`step ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  const { rows, wallMs } = await profileStep(step);
+  console.log(`profiled step: ${wallMs.toFixed(0)} ms wall (includes profiling overhead)\n`);
+  console.log(formatTable(rows));
+}

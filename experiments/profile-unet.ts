@@ -11,7 +11,7 @@ import { initBackend, type BackendName } from '../src/core/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
 import { UNet } from '../src/core/nn/unet.ts';
 import { Rng } from '../src/core/rng.ts';
-import { flag, formatTable, profileStep } from './profile-table.ts';
+import { flag, timeAndProfile } from './profile-table.ts';
 
 const backend = await initBackend(flag('backend', 'native') as BackendName);
 const batch = Number(flag('batch', '32'));
@@ -41,11 +41,4 @@ function step(): void {
 }
 
 console.log(`backend ${backend}, U-Net ${countParameters(net)} parameters, batch ${batch}`);
-for (let i = 0; i < steps - 1; i++) {
-  const t0 = performance.now();
-  step();
-  console.log(`step ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
-}
-const { rows, wallMs } = await profileStep(step);
-console.log(`profiled step: ${wallMs.toFixed(0)} ms wall (includes profiling overhead)\n`);
-console.log(formatTable(rows));
+await timeAndProfile(step, steps);
