@@ -39,7 +39,15 @@ describe('dal sample on a teacher checkpoint', () => {
     const labels = readNpy(join(dir, 'x.labels.npy'));
     expect(labels.dtype).toBe('<i4');
     expect(Array.from(labels.data)).toEqual([7, 7, 7]);
-    expect(readNpy(join(dir, 's.npy')).shape).toEqual([2, 32, 32, 3]);
+    const s = readNpy(join(dir, 's.npy'));
+    expect(s.shape).toEqual([2, 32, 32, 3]);
+    expect(Math.min(...s.data) >= 0 && Math.max(...s.data) <= 1).toBe(true);
+    // the class the prompt names: sphere (shape 0) · 5 + blue (colour 2)
+    const sLabels = readNpy(join(dir, 's.labels.npy'));
+    expect(sLabels.dtype).toBe('<i4');
+    expect(Array.from(sLabels.data)).toEqual([2, 2]);
+    expect(JSON.parse(readFileSync(join(dir, 's.prompts.json'), 'utf8'))).toEqual(['a blue sphere, front view', 'a blue sphere, front view']);
+    expect(b.stdout).toContain(`wrote ${join(dir, 's.npy')}, ${join(dir, 's.labels.npy')}, ${join(dir, 's.prompts.json')}`);
   });
 
   it('refuses a corrupted weight file, a label out of range and a prompt for a label model, with clear messages', async () => {

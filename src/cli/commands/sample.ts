@@ -1,19 +1,23 @@
 /**
- * `dal sample MODEL --n N [--label K] [--steps S] [--sampler ddim|ddpm|heun] [--guidance G] [--seed S] --out FILE.npy`
- * (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy (and FILE.labels.npy, int32, when conditional).
+ * `dal sample MODEL --n N [--label K | --prompt "…"] [--steps S] [--sampler ddim|ddpm|heun] [--guidance G] [--seed S]
+ * --out FILE.npy` (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy, and when conditional
+ * FILE.labels.npy (int32: the label, or for a prompt the class it names, e.g. a shapes prompt's shape · 5 + colour)
+ * and, for a prompt, FILE.prompts.json (the N prompts).
  * MODEL is a built-in analytic prior (ring8) or, once teachers ship (issue 4), a checkpoint directory: models are
  * resolved by the `models` list below, to which a checkpoint loader is added.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import * as tf from '@tensorflow/tfjs-core';
 import { withGuidance } from '../../core/cfg.ts';
+import { classId, parsePrompt } from '../../core/data/shapes/dataset.ts';
 import type { Denoiser } from '../../core/denoiser.ts';
 import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
 import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
 import { withX0Clipping } from '../../core/teacher/clip-x0.ts';
-import { isModelDir, loadModel } from '../../core/teacher/model-checkpoint.ts';
+import { isModelDir, loadModel, MODEL_MANIFEST } from '../../core/teacher/model-checkpoint.ts';
 import { makePrior } from '../../toy/prior.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 
@@ -24,6 +28,8 @@ export interface SampleModel {
   numLabels: number;
   /** True when the model is conditioned on prompts (--prompt). */
   prompts?: boolean;
+  /** The class label a prompt names (written to FILE.labels.npy), or undefined when it names none. */
+  labelOfPrompt?(prompt: string): number | undefined;
   /** Largest batch per sampler call (samples are drawn in chunks of this size); default: all at once. */
   maxBatch?: number;
   /** Wraps the guided denoiser the sampler runs (e.g. x̂₀ clipping for image teachers); default: none. */
@@ -91,13 +97,16 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .example('$0 sample ring8 --n 512 --label 3 --guidance 2 --out x.npy', 'component 3 with CFG 2; also writes x.labels.npy')
       .example('$0 sample ring8 --n 4096 --sampler ddpm --steps 1000 --out x.npy', 'ancestral sampling')
       .example('$0 sample checkpoints/mnist-unet --n 100 --label 7 --guidance 3 --out x.npy', 'MNIST sevens [100,32,32,1] in [0, 1]')
-      .example('$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 3 --out x.npy', 'shapes') as unknown as Argv<SampleArgs>,
+      .example(
+        '$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 3 --out x.npy',
+        'shapes [16,32,32,3]; also writes x.labels.npy (class shape·5 + colour) and x.prompts.json',
+      ) as unknown as Argv<SampleArgs>,
   handler: async (args: ArgumentsCamelCase<SampleArgs>) => {
     await sampleToFile(args);
   },
 };
 
-/** Draws the samples and writes FILE.npy (+ FILE.labels.npy). */
+/** Draws the samples and writes FILE.npy (+ FILE.labels.npy, + FILE.prompts.json for a prompt). */
 export async function sampleToFile(args: SampleArgs): Promise<void> {
   const { n, steps, eta, guidance, seed, out, sampler } = args;
   if (!Number.isInteger(n) || n < 1) throw new DalError(`--n: expected a positive integer; given ${n}`);
@@ -108,7 +117,8 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
   if (!out.endsWith('.npy')) throw new DalError(`--out: expected a file name ending in .npy; given ${out}`);
   const loader = models.find((m) => m.accepts(args.model));
   if (!loader) {
-    throw new DalError(`unknown model "${args.model}"; available: ${models.map((m) => m.describe).join('; ')}`);
+    const why = existsSync(args.model) ? `${args.model} has no ${MODEL_MANIFEST}` : 'no such built-in model or directory';
+    throw new DalError(`unknown model "${args.model}" (${why}); available: ${models.map((m) => m.describe).join('; ')}`);
   }
   await setupBackend(args.backend);
   const model = await loader.load(args.model);
@@ -121,6 +131,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     if (prompt !== undefined && !model.prompts) throw new DalError(`--prompt: ${args.model} is not conditioned on prompts; use --label`);
     if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
     const labels = label === undefined ? null : (tf.fill([n], label, 'int32') as tf.Tensor1D);
+    const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
     const t0 = Date.now();
     const rng = new Rng(seed);
     const chunk = Math.min(n, model.maxBatch ?? n);
@@ -141,13 +152,21 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     writeNpy(out, x.dataSync() as Float32Array, [...x.shape]);
     tf.dispose([x, ...parts]);
     const written = [out];
+    const labelsFile = out.replace(/\.npy$/, '.labels.npy');
     if (labels) {
-      const labelsFile = out.replace(/\.npy$/, '.labels.npy');
       writeNpy(labelsFile, labels.dataSync() as Int32Array, [n]);
       labels.dispose();
       written.push(labelsFile);
+    } else if (promptLabel !== undefined) {
+      writeNpy(labelsFile, new Int32Array(n).fill(promptLabel), [n]);
+      written.push(labelsFile);
     }
-    process.stdout.write(`wrote ${written.join(' and ')} (${n} samples, ${sampler} ${steps} steps, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    if (prompt !== undefined) {
+      const promptsFile = out.replace(/\.npy$/, '.prompts.json');
+      writeFileSync(promptsFile, `${JSON.stringify(new Array<string>(n).fill(prompt))}\n`);
+      written.push(promptsFile);
+    }
+    process.stdout.write(`wrote ${written.join(', ')} (${n} samples, ${sampler} ${steps} steps, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   } finally {
     model.dispose();
   }
@@ -161,6 +180,11 @@ function teacherSampleModel(dir: string): SampleModel {
     denoiser,
     numLabels: denoiser.architecture.unet.numClasses,
     prompts: denoiser.conditioning === 'prompt',
+    labelOfPrompt: (p) => {
+      if (manifest.data.name !== 'shapes') return undefined;
+      const parsed = parsePrompt(p);
+      return parsed ? classId(parsed) : undefined;
+    },
     maxBatch: 250,
     forSampling: (d) => withX0Clipping(d, lo, hi),
     toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
