@@ -27,6 +27,8 @@ export interface TeacherSampleOptions {
   /** Samples per sampler call (default 250). */
   chunk?: number;
   onChunk?: (done: number, n: number) => void;
+  /** Called after every sampler step with the sample-steps done so far (a sample advanced one step) and the total, n · steps. */
+  onStep?: (done: number, total: number) => void;
 }
 
 /** Balanced conditional samples of a teacher, as images in [0, 1]. */
@@ -65,7 +67,8 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
       const cond: Condition = conds.labels
         ? { labels: tf.tensor1d(conds.labels.subarray(start, start + m), 'int32') }
         : { prompts: conds.prompts!.slice(start, start + m) };
-      const out = sample(guided, m, { sampler: o.sampler, steps: o.steps, cond, rng });
+      const onStep = o.onStep && ((i: number) => o.onStep!(start * o.steps + m * i, o.n * o.steps));
+      const out = sample(guided, m, { sampler: o.sampler, steps: o.steps, cond, rng, onStep });
       return tf.clipByValue(tf.div(tf.sub(out, lo), hi - lo), 0, 1);
     });
     images.set(x.dataSync() as Float32Array, start * per);
