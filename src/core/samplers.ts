@@ -9,9 +9,12 @@
  * 80 to 0.002, ρ = 7, then 0). On a uniform-t grid Heun's trapezoid is badly wrong on the first interval (τ from 6366
  * to 16 for cosine): on ring8 Heun-25 gives spread 0.21 there against 0.102 on the Karras grid.
  * One DDIM/DDPM step costs one ε̂ evaluation, one Heun step two (the last one).
+ * `clipX0` clips x̂₀ to the data range at every ε̂ evaluation (Ho et al. 2020's "clip_denoised"), for pixel-space
+ * teachers: near t = 1 of the cosine schedule α ≈ 1.6e-4, so a small error of ε̂ is a huge one of x̂₀.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Condition, Denoiser } from './denoiser.ts';
+import { epsFromX0, x0FromEps, type Coef } from './parameterization.ts';
 import type { Rng } from './rng.ts';
 import { ddimTimesteps, karrasTimesteps, type Schedule } from './schedule.ts';
 
@@ -32,6 +35,8 @@ export interface SampleOptions {
   grid?: 'uniform' | 'karras';
   /** called after step i (1-based) of n */
   onStep?: (i: number, n: number) => void;
+  /** clip x̂₀ to [lo, hi] at every step (`clipX0Eps`), e.g. the data range of an image teacher; default: no clipping */
+  clipX0?: readonly [number, number];
 }
 
 /** The sampler names, for configs and the CLI. */
@@ -49,6 +54,7 @@ export function sample(d: Denoiser, n: number, opts: SampleOptions): tf.Tensor {
   }
   const eta = opts.sampler === 'ddpm' ? 1 : (opts.eta ?? 0);
   if (!(eta >= 0 && eta <= 1)) throw new Error(`sample: eta must be in [0, 1], got ${eta}`);
+  if (opts.clipX0 && !(opts.clipX0[0] < opts.clipX0[1])) throw new Error(`sample: clipX0 must be [lo, hi] with lo < hi, got [${opts.clipX0}]`);
   const grid = opts.grid ?? (opts.sampler === 'heun' ? 'karras' : 'uniform');
   const ts = grid === 'karras' ? karrasTimesteps(d.schedule, opts.steps) : ddimTimesteps(opts.steps);
   let x = opts.xT ? tf.clone(opts.xT) : opts.rng.normalTensor(shape);
@@ -57,8 +63,8 @@ export function sample(d: Denoiser, n: number, opts: SampleOptions): tf.Tensor {
     const [t, s] = [ts[i], ts[i + 1]];
     const next =
       opts.sampler === 'heun'
-        ? heunStep(d, x, t, s, cond, i === opts.steps - 1)
-        : ddimStep(d, x, t, s, eta, cond, opts.rng);
+        ? heunStep(d, x, t, s, cond, i === opts.steps - 1, opts.clipX0)
+        : ddimStep(d, x, t, s, eta, cond, opts.rng, opts.clipX0);
     x.dispose();
     x = next;
     opts.onStep?.(i + 1, opts.steps);
@@ -66,9 +72,28 @@ export function sample(d: Denoiser, n: number, opts: SampleOptions): tf.Tensor {
   return x;
 }
 
-/** ε̂ at a single time t for the whole batch. */
-function epsAt(d: Denoiser, x: tf.Tensor, t: number, cond: Condition | null): tf.Tensor {
-  return tf.tidy(() => d.eps(x, tf.fill([x.shape[0]], t) as tf.Tensor1D, cond));
+/**
+ * ε̂ with x̂₀ = (x − σ·ε̂)/α clipped to [lo, hi] (Ho et al. 2020's "clip_denoised"): ε̃ = (x − α·clip(x̂₀))/σ; ε̂ itself
+ * where σ = 0 (t = 0, where ε is undefined; samplers never evaluate there).
+ * @param x [B, ...] x_t;  @param eps [B, ...] ε̂
+ * @param alpha α_t, sigma σ_t: numbers, or tensors broadcastable against x (e.g. [B, 1, 1, 1])
+ */
+export function clipX0Eps(x: tf.Tensor, eps: tf.Tensor, alpha: Coef, sigma: Coef, [lo, hi]: readonly [number, number]): tf.Tensor {
+  return tf.tidy(() => {
+    if (typeof sigma === 'number') {
+      return sigma > 0 ? epsFromX0(x, tf.clipByValue(x0FromEps(x, eps, alpha, sigma), lo, hi), alpha, sigma) : tf.clone(eps);
+    }
+    const x0 = tf.clipByValue(x0FromEps(x, eps, alpha, sigma), lo, hi);
+    return tf.where(tf.greater(sigma, 0), epsFromX0(x, x0, alpha, tf.maximum(sigma, 1e-12)), eps);
+  });
+}
+
+/** ε̂ at a single time t for the whole batch (x̂₀ clipped to `clipX0` when given). */
+function epsAt(d: Denoiser, x: tf.Tensor, t: number, cond: Condition | null, clipX0?: readonly [number, number]): tf.Tensor {
+  return tf.tidy(() => {
+    const eps = d.eps(x, tf.fill([x.shape[0]], t) as tf.Tensor1D, cond);
+    return clipX0 ? clipX0Eps(x, eps, d.schedule.alpha(t), d.schedule.sigma(t), clipX0) : eps;
+  });
 }
 
 /**
@@ -83,6 +108,7 @@ export function ddimStep(
   eta: number,
   cond: Condition | null,
   rng: Rng,
+  clipX0?: readonly [number, number],
 ): tf.Tensor {
   const sched = d.schedule;
   const [alphaT, sigmaT, alphaS, sigmaS] = [sched.alpha(t), sched.sigma(t), sched.alpha(s), sched.sigma(s)];
@@ -90,7 +116,7 @@ export function ddimStep(
   const dirCoef = Math.sqrt(Math.max(0, sigmaS * sigmaS - c * c));
   const z = c > 0 ? rng.normalTensor(x.shape) : null;
   return tf.tidy(() => {
-    const eps = epsAt(d, x, t, cond);
+    const eps = epsAt(d, x, t, cond, clipX0);
     const x0 = tf.div(tf.sub(x, tf.mul(eps, sigmaT)), alphaT);
     let out = tf.add(tf.mul(x0, alphaS), tf.mul(eps, dirCoef));
     if (z) out = tf.add(out, tf.mul(z, c));
@@ -108,16 +134,24 @@ function tau(sched: Schedule, t: number): number {
  * One Heun step t → s on the PF-ODE dy/dτ = ε̂ (y = x/α, Karras et al. 2022 Alg. 1); `last` takes the Euler step
  * alone (at τ = 0 the correction would evaluate ε̂ at σ = 0). The Euler part is exactly DDIM (η = 0).
  */
-export function heunStep(d: Denoiser, x: tf.Tensor, t: number, s: number, cond: Condition | null, last: boolean): tf.Tensor {
+export function heunStep(
+  d: Denoiser,
+  x: tf.Tensor,
+  t: number,
+  s: number,
+  cond: Condition | null,
+  last: boolean,
+  clipX0?: readonly [number, number],
+): tf.Tensor {
   const sched = d.schedule;
   const [alphaT, alphaS] = [sched.alpha(t), sched.alpha(s)];
   const dTau = tau(sched, s) - tau(sched, t);
   return tf.tidy(() => {
     const y = tf.div(x, alphaT);
-    const eps = epsAt(d, x, t, cond);
+    const eps = epsAt(d, x, t, cond, clipX0);
     const yEuler = tf.add(y, tf.mul(eps, dTau));
     if (last) return tf.mul(yEuler, alphaS);
-    const epsNext = epsAt(d, tf.mul(yEuler, alphaS), s, cond);
+    const epsNext = epsAt(d, tf.mul(yEuler, alphaS), s, cond, clipX0);
     const y2 = tf.add(y, tf.mul(tf.add(eps, epsNext), 0.5 * dTau));
     return tf.mul(y2, alphaS);
   });

@@ -8,6 +8,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { cosineSchedule } from '../../src/core/schedule.ts';
 import { saveDenoiser } from '../../src/core/teacher/model-checkpoint.ts';
 import { UNetDenoiser } from '../../src/core/teacher/unet-denoiser.ts';
+import { parseClip } from '../../src/cli/commands/sample.ts';
 import { dal } from './dal.ts';
 
 const unet = { channels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [], groups: 4 };
@@ -23,6 +24,22 @@ beforeAll(() => {
   shapes.dispose();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('dal sample --clip', () => {
+  it('parses "LO,HI" and "none", and refuses anything else naming the flag', () => {
+    expect(parseClip('-1, 1')).toEqual([-1, 1]);
+    expect(parseClip('none')).toBeUndefined();
+    for (const bad of ['1,-1', '0', 'a,b', '0,1,2']) expect(() => parseClip(bad)).toThrow(/--clip: expected "LO,HI"/);
+  });
+
+  it('clips x̂₀ of ring8 (modes at radius 2) into the range: every sample inside [−1, 1]', async () => {
+    const r = await dal(['sample', 'ring8', '--n', '64', '--steps', '5', '--clip=-1,1', '--out', join(dir, 'ring.npy')]);
+    expect(r.code, r.stderr).toBe(0);
+    const x = readNpy(join(dir, 'ring.npy'));
+    expect(x.shape).toEqual([64, 2]);
+    expect(Math.max(...Array.from(x.data, Math.abs))).toBeLessThanOrEqual(1 + 1e-5);
+  });
+});
 
 describe('dal sample on a teacher checkpoint', () => {
   it('writes [N,32,32,1] images in [0, 1] and int32 labels for --label; [N,32,32,3] for --prompt', async () => {

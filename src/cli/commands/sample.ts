@@ -1,6 +1,6 @@
 /**
  * `dal sample MODEL --n N [--label K | --prompt "…"] [--steps S] [--sampler ddim|ddpm|heun] [--guidance G] [--seed S]
- * --out FILE.npy` (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy, and when conditional
+ * [--clip LO,HI | none] --out FILE.npy` (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy, and when conditional
  * FILE.labels.npy (int32: the label, or for a prompt the class it names, e.g. a shapes prompt's shape · 5 + colour)
  * and, for a prompt, FILE.prompts.json (the N prompts).
  * MODEL is a built-in analytic prior (ring8) or, once teachers ship (issue 4), a checkpoint directory: models are
@@ -16,7 +16,6 @@ import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
 import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
-import { withX0Clipping } from '../../core/teacher/clip-x0.ts';
 import { isModelDir, loadModel, MODEL_MANIFEST } from '../../core/teacher/model-checkpoint.ts';
 import { makePrior } from '../../toy/prior.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
@@ -32,8 +31,8 @@ export interface SampleModel {
   labelOfPrompt?(prompt: string): number | undefined;
   /** Largest batch per sampler call (samples are drawn in chunks of this size); default: all at once. */
   maxBatch?: number;
-  /** Wraps the guided denoiser the sampler runs (e.g. x̂₀ clipping for image teachers); default: none. */
-  forSampling?(d: Denoiser): Denoiser;
+  /** The range x̂₀ is clipped to at every sampler step by default (image teachers: their data range); default none. */
+  clipX0?: [number, number];
   /** Maps the sampler's output to what is written (e.g. images from [−1, 1] to [0, 1]); default: as is. */
   toOutput?(x: tf.Tensor): tf.Tensor;
   dispose(): void;
@@ -73,6 +72,7 @@ interface SampleArgs {
   eta: number;
   guidance: number;
   seed: number;
+  clip?: string;
   out: string;
   backend?: BackendName;
 }
@@ -91,6 +91,10 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option('eta', { type: 'number', default: 0, describe: 'DDIM stochasticity η in [0, 1]' })
       .option('guidance', { type: 'number', default: 1, describe: 'classifier-free guidance scale (with --label or --prompt)' })
       .option('seed', { type: 'number', default: 0, describe: 'random seed' })
+      .option('clip', {
+        type: 'string',
+        describe: 'clip x̂₀ to "LO,HI" at every step, or "none" (default: the data range of a teacher checkpoint, none for ring8)',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'output .npy file ([N, ...sample shape], float32)' })
       .option('backend', { choices: BACKEND_NAMES, describe: 'tfjs backend (default: the fastest available)' })
       .example('$0 sample ring8 --n 4096 --sampler ddim --steps 50 --out x.npy', 'unconditional samples')
@@ -132,6 +136,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
     const labels = label === undefined ? null : (tf.fill([n], label, 'int32') as tf.Tensor1D);
     const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
+    const clipX0 = args.clip === undefined ? model.clipX0 : parseClip(args.clip);
     const t0 = Date.now();
     const rng = new Rng(seed);
     const chunk = Math.min(n, model.maxBatch ?? n);
@@ -142,7 +147,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
       parts.push(
         tf.tidy(() => {
           const guided = withGuidance(model.denoiser, guidance);
-          const x = sample(model.forSampling ? model.forSampling(guided) : guided, m, { sampler, steps, eta, cond, rng });
+          const x = sample(guided, m, { sampler, steps, eta, cond, rng, clipX0 });
           return model.toOutput ? model.toOutput(x) : x;
         }),
       );
@@ -172,6 +177,16 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
   }
 }
 
+/** `--clip`: "none" or "LO,HI" with LO < HI. */
+export function parseClip(spec: string): [number, number] | undefined {
+  if (spec.trim() === 'none') return undefined;
+  const parts = spec.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1])) {
+    throw new DalError(`--clip: expected "LO,HI" with LO < HI (e.g. "-1,1") or "none"; given "${spec}"`);
+  }
+  return [parts[0], parts[1]];
+}
+
 /** A trained teacher's model directory as a `SampleModel`: images written in [0, 1]. */
 function teacherSampleModel(dir: string): SampleModel {
   const { denoiser, manifest } = loadModel(dir);
@@ -186,7 +201,7 @@ function teacherSampleModel(dir: string): SampleModel {
       return parsed ? classId(parsed) : undefined;
     },
     maxBatch: 250,
-    forSampling: (d) => withX0Clipping(d, lo, hi),
+    clipX0: [lo, hi],
     toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
     dispose: () => denoiser.dispose(),
   };

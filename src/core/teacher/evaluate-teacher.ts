@@ -13,7 +13,6 @@ import type { ClassifierKind } from '../metrics/classifier.ts';
 import type { Evaluator } from '../metrics/evaluate.ts';
 import { Rng } from '../rng.ts';
 import { sample, type SamplerName } from '../samplers.ts';
-import { withX0Clipping } from './clip-x0.ts';
 import { balancedConditions } from './data.ts';
 import type { ModelManifest } from './model-checkpoint.ts';
 import type { UNetDenoiser } from './unet-denoiser.ts';
@@ -56,8 +55,7 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
   const conds = balancedConditions(conditioning, o.n, model.architecture.unet.numClasses || 10);
   const [lo, hi] = manifest.data.range;
   const rng = new Rng(o.seed);
-  // Samples are drawn with x̂₀ clipped to the data range (see clip-x0.ts).
-  const guided = withX0Clipping(withGuidance(model, o.guidance), lo, hi);
+  const guided = withGuidance(model, o.guidance);
   const chunk = o.chunk ?? 250;
   const per = model.sampleShape.reduce((a, b) => a * b, 1);
   const images = new Float32Array(o.n * per);
@@ -68,7 +66,8 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
         ? { labels: tf.tensor1d(conds.labels.subarray(start, start + m), 'int32') }
         : { prompts: conds.prompts!.slice(start, start + m) };
       const onStep = o.onStep && ((i: number) => o.onStep!(start * o.steps + m * i, o.n * o.steps));
-      const out = sample(guided, m, { sampler: o.sampler, steps: o.steps, cond, rng, onStep });
+      // x̂₀ clipped to the data range at every step (see `clipX0Eps` in samplers.ts)
+      const out = sample(guided, m, { sampler: o.sampler, steps: o.steps, cond, rng, onStep, clipX0: [lo, hi] });
       return tf.clipByValue(tf.div(tf.sub(out, lo), hi - lo), 0, 1);
     });
     images.set(x.dataSync() as Float32Array, start * per);
