@@ -8,7 +8,9 @@
  * `experiments/teachers/results.json` (atomically) as soon as it is computed, and a rerun skips the cells already
  * there for the current teacher and classifier checkpoints (`--force` recomputes them). `experiments/teachers.md` is
  * regenerated from the results file after every cell, the missing cells shown as pending, so the run can be killed at
- * any time and continued later. Progress and ETAs on stderr.
+ * any time and continued later; within a cell, samples are drawn in chunks of ≤ 25k U-Net evaluations whose results
+ * are kept in `experiments/teachers/partial/`, so a killed long cell (DDPM 1000) continues from its last chunk, with
+ * the same samples. Progress and ETAs on stderr.
  *
  *   node --import tsx experiments/teachers.ts [--teachers mnist-unet,shapes-unet] [--settings ddim10,ddim25,ddim50,ddpm1000]
  *     [--cfg 0,1,3] [--n 500] [--ddpm-n 50] [--seed 0] [--force] [--plan] [--render]
@@ -38,11 +40,13 @@ import { Evaluator, shippedClassifierDir } from '../src/core/metrics/evaluate.ts
 import { formatDuration } from '../src/core/progress.ts';
 import { sampleTeacher, scoreTeacherSamples, teacherKind, type TeacherSamples } from '../src/core/teacher/evaluate-teacher.ts';
 import { loadModel, MODEL_MANIFEST, type ModelManifest } from '../src/core/teacher/model-checkpoint.ts';
+import { readPartial, removePartial, writePartial } from './teachers/partial.ts';
 import { TableProgress } from './teachers/progress.ts';
 import { plannedN, renderMarkdown, type TableLayout, type TeacherInfo } from './teachers/render.ts';
 import {
   cellCost,
   cellId,
+  chunkFor,
   parseNumbers,
   parseSettings,
   pendingCells,
@@ -67,6 +71,8 @@ const DEFAULT_DDPM_N = '100';
 
 const OUT = 'experiments/teachers';
 const RESULTS = join(OUT, 'results.json');
+/** partial cells (finished chunks of a cell a killed run was computing) */
+const PARTIAL = join(OUT, 'partial');
 const MARKDOWN = 'experiments/teachers.md';
 
 const { values } = parseArgs({
@@ -172,33 +178,57 @@ async function main(): Promise<void> {
         for (const key of cells) {
           const t0 = Date.now();
           const cpu0 = process.cpuUsage();
+          const cpuSince = () => {
+            const c = process.cpuUsage(cpu0);
+            return (c.user + c.system) / 1e6;
+          };
           let samples: TeacherSamples;
+          // time spent on this cell by earlier, interrupted runs (its partial file)
+          let [earlierSample, earlierCpu] = [0, 0];
           if (key.sampler === 'real') {
             samples = realSamples(info.kind, key.n);
           } else {
+            const chunk = chunkFor(key);
+            const fps = fingerprints(key);
+            if (values.force) removePartial(PARTIAL, key);
+            const partial = readPartial(PARTIAL, key, fps, chunk);
+            [earlierSample, earlierCpu] = [partial?.sampleSeconds ?? 0, partial?.cpuSeconds ?? 0];
             const mult = cellCost(key) / (key.n * key.steps);
-            progress.startCell(++index, `${teacher} ${key.sampler.toUpperCase()} ${key.steps} CFG ${key.cfg} n=${key.n}`, cellCost(key));
-            samples = sampleTeacher(denoiser, manifest, { ...key, sampler: key.sampler, guidance: key.cfg, onStep: (done) => progress.update(done * mult) });
+            const label = `${teacher} ${key.sampler.toUpperCase()} ${key.steps} CFG ${key.cfg} n=${key.n}`;
+            progress.startCell(++index, label, cellCost(key), (partial?.state.done ?? 0) * key.steps * mult);
+            samples = sampleTeacher(denoiser, manifest, {
+              ...key,
+              sampler: key.sampler,
+              guidance: key.cfg,
+              chunk,
+              resume: partial?.state,
+              onStep: (done) => progress.update(done * mult),
+              onChunk: (done, total, state) => {
+                if (done < total) {
+                  writePartial(PARTIAL, key, fps, chunk, { state, sampleSeconds: earlierSample + (Date.now() - t0) / 1000, cpuSeconds: earlierCpu + cpuSince() });
+                }
+              },
+            });
           }
           const t1 = Date.now();
           const metrics = scoreTeacherSamples(ev, samples);
           const t2 = Date.now();
-          const cpu = process.cpuUsage(cpu0);
           const grid = key.sampler === 'real' ? undefined : writeGrid(key, samples, info.kind);
           const cell: CellResult = {
             ...key,
             ...fingerprints(key),
             metrics,
-            seconds: (t2 - t0) / 1000,
-            sampleSeconds: (t1 - t0) / 1000,
+            seconds: earlierSample + (t2 - t0) / 1000,
+            sampleSeconds: earlierSample + (t1 - t0) / 1000,
             scoreSeconds: (t2 - t1) / 1000,
-            cpuSeconds: (cpu.user + cpu.system) / 1e6,
+            cpuSeconds: earlierCpu + cpuSince(),
             backend,
             grid,
             finishedAt: new Date().toISOString(),
           };
           results = upsertCell(readResults(RESULTS), cell);
           writeResults(RESULTS, results);
+          removePartial(PARTIAL, key);
           render();
           if (key.sampler !== 'real') progress.endCell();
           progress.log(

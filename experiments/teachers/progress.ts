@@ -23,9 +23,12 @@ export class TableProgress {
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
   private readonly t0 = Date.now();
-  private unitsBefore = 0;
+  /** evaluations computed by this run in finished cells, and resumed (computed by an earlier run) in all cells */
+  private workBefore = 0;
+  private resumed = 0;
   private cellUnits = 0;
   private cellDone = 0;
+  private cellStart = 0;
   private cellT0 = Date.now();
   private cellLabel = '';
   private cellIndex = 0;
@@ -47,31 +50,38 @@ export class TableProgress {
 
   /** Seconds per evaluation: this run's rate once it has done some work, else the prior. */
   private secondsPerUnit(): number | undefined {
-    const done = this.unitsBefore + this.cellDone;
-    if (done > 0) return (Date.now() - this.t0) / 1000 / done;
+    const work = this.workBefore + this.cellDone - this.cellStart;
+    if (work > 0) return (Date.now() - this.t0) / 1000 / work;
     return this.opts.priorSecondsPerUnit;
   }
 
-  /** Starts cell `index` (1-based) of `units` evaluations. */
-  startCell(index: number, label: string, units: number): void {
+  /** Starts cell `index` (1-based) of `units` evaluations, of which `resumed` were done by an earlier run. */
+  startCell(index: number, label: string, units: number, resumed = 0): void {
     this.cellIndex = index;
     this.cellLabel = label;
     this.cellUnits = Math.max(1, units);
-    this.cellDone = 0;
+    this.cellDone = this.cellStart = resumed;
+    this.resumed += resumed;
     this.cellT0 = Date.now();
     this.lastLine = 0;
     const spu = this.secondsPerUnit();
-    this.log(`[${index}/${this.opts.cells}] ${label}: ${units.toLocaleString('en-US')} U-Net evaluations${spu ? `, about ${formatDuration(spu * units)}` : ''}`);
+    const left = units - resumed;
+    this.log(
+      `[${index}/${this.opts.cells}] ${label}: ${units.toLocaleString('en-US')} U-Net evaluations` +
+        (resumed ? ` (resumed: ${resumed.toLocaleString('en-US')} done)` : '') +
+        (spu ? `, about ${formatDuration(spu * left)}` : ''),
+    );
     this.bars?.[0].setTotal(this.cellUnits);
-    this.update(0);
+    this.update(resumed);
   }
 
-  /** `done` evaluations of the current cell are complete. */
+  /** `done` evaluations of the current cell are complete (counting resumed ones). */
   update(done: number): void {
     this.cellDone = done;
-    const cellRate = done > 0 ? (Date.now() - this.cellT0) / 1000 / done : this.secondsPerUnit();
+    const work = done - this.cellStart;
+    const cellRate = work > 0 ? (Date.now() - this.cellT0) / 1000 / work : this.secondsPerUnit();
     const cellEta = cellRate === undefined ? Infinity : cellRate * (this.cellUnits - done);
-    const runDone = this.unitsBefore + done;
+    const runDone = this.workBefore + this.resumed - this.cellStart + done;
     const spu = this.secondsPerUnit();
     const runEta = spu === undefined ? Infinity : spu * (this.opts.totalUnits - runDone);
     if (this.bars) {
@@ -80,7 +90,7 @@ export class TableProgress {
       return;
     }
     const now = Date.now();
-    if (done !== 0 && done < this.cellUnits && now - this.lastLine < (this.opts.intervalMs ?? 10_000)) return;
+    if (done !== this.cellStart && done < this.cellUnits && now - this.lastLine < (this.opts.intervalMs ?? 10_000)) return;
     this.lastLine = now;
     const cellPct = ((100 * done) / this.cellUnits).toFixed(0);
     const runPct = ((100 * runDone) / Math.max(1, this.opts.totalUnits)).toFixed(0);
@@ -91,8 +101,8 @@ export class TableProgress {
 
   /** The current cell is complete (its evaluations count as done). */
   endCell(): void {
-    this.unitsBefore += this.cellUnits;
-    this.cellDone = 0;
+    this.workBefore += this.cellUnits - this.cellStart;
+    this.cellDone = this.cellStart = 0;
   }
 
   /** Prints a line above the bars. */

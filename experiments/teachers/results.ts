@@ -121,6 +121,18 @@ export function cellCost(k: CellKey): number {
   return k.n * evals * (k.cfg === 0 || k.cfg === 1 ? 1 : 2);
 }
 
+/** Largest U-Net evaluations per chunk: an interrupted cell loses at most one chunk (≈ 1.5 min on 2 free cores). */
+export const CHUNK_EVALS = 25_000;
+
+/**
+ * The chunk size (samples per sampler call) of a cell: as many samples as fit CHUNK_EVALS evaluations, within
+ * [10, 250]. A function of the key only, since the chunking decides which noise each sample draws (DDPM).
+ */
+export function chunkFor(k: CellKey): number {
+  const perSample = cellCost({ ...k, n: 1 });
+  return perSample === 0 ? 250 : Math.min(250, Math.max(10, Math.floor(CHUNK_EVALS / perSample)));
+}
+
 /**
  * Seconds per U-Net image evaluation measured by stored cells (median of `field` / cost: wall-clock sampling seconds
  * for ETAs, or CPU seconds for the cost on free cores), optionally of one teacher; undefined when no cell is timed.

@@ -6,9 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DalError } from '../../src/core/errors.ts';
 import { TableProgress } from '../../experiments/teachers/progress.ts';
 import { className, pickCell, renderCost, renderSampleSizes, renderMarkdown, renderTable, type TableLayout, type TeacherInfo } from '../../experiments/teachers/render.ts';
+import { readPartial, removePartial, writePartial } from '../../experiments/teachers/partial.ts';
 import {
   cellCost,
   cellId,
+  chunkFor,
   emptyResults,
   parseSettings,
   pendingCells,
@@ -96,6 +98,26 @@ describe('teachers results file', () => {
     expect(cellCost(key({ sampler: 'ddpm', steps: 1000, n: 10, cfg: 1.5 }))).toBe(20000);
     expect(cellCost(key({ sampler: 'heun', steps: 10, cfg: 0 }))).toBe(1900);
     expect(cellCost(key({ sampler: 'real', steps: 0 }))).toBe(0);
+  });
+
+  it('chunks a cell into ≤ 25,000 evaluations, 10 to 250 samples', () => {
+    expect(chunkFor(key({ sampler: 'ddpm', steps: 1000, cfg: 3 }))).toBe(12); // 2,000 evaluations per sample
+    expect(chunkFor(key({ sampler: 'ddpm', steps: 1000, cfg: 0 }))).toBe(25);
+    expect(chunkFor(key({ steps: 50, cfg: 3 }))).toBe(250);
+    expect(chunkFor(key({ steps: 5000, cfg: 3 }))).toBe(10);
+  });
+
+  it('stores a partial cell and reads it back only for the same checkpoints and chunk size', () => {
+    const pdir = join(dir, 'partial');
+    const k = key({ sampler: 'ddpm', steps: 1000 });
+    const state = { done: 2, images: Float32Array.from([0.25, 0.5, 0.75, 1]), rng: [1, 2, 3, 4] as [number, number, number, number] };
+    writePartial(pdir, k, FP, 12, { state, sampleSeconds: 3, cpuSeconds: 5 });
+    expect(readPartial(pdir, k, FP, 12)).toEqual({ state, sampleSeconds: 3, cpuSeconds: 5 });
+    expect(readPartial(pdir, k, FP, 25)).toBeUndefined();
+    expect(readPartial(pdir, k, { ...FP, checkpoint: 'other' }, 12)).toBeUndefined();
+    expect(readPartial(pdir, key({ sampler: 'ddpm', steps: 1000, n: 200 }), FP, 12)).toBeUndefined();
+    removePartial(pdir, k);
+    expect(readPartial(pdir, k, FP, 12)).toBeUndefined();
   });
 
   it('estimates seconds per evaluation as the median over timed cells', () => {
@@ -202,6 +224,15 @@ describe('teachers training curve and progress', () => {
       [25, 50, 0.75, 60],
       [125, 175, 0.30000000000000004, 300],
     ]);
+  });
+
+  it('counts a resumed cell\'s evaluations as done, but not towards the rate', () => {
+    let out = '';
+    const stream = { write: (s: string) => ((out += s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const p = new TableProgress({ totalUnits: 4000, cells: 2, priorSecondsPerUnit: 0.01, stream, tty: false });
+    p.startCell(1, 'c', 2000, 1000);
+    expect(out).toContain('[1/2] c: 2,000 U-Net evaluations (resumed: 1,000 done), about 10s\n');
+    expect(out).toContain('[1/2] c: 50% ETA 10s | run 25% ETA 30s\n');
   });
 
   it('prints the cell and run ETAs from the prior rate before anything is timed', () => {

@@ -11,7 +11,7 @@ import { parsePrompt } from '../data/shapes/dataset.ts';
 import { DalError } from '../errors.ts';
 import type { ClassifierKind } from '../metrics/classifier.ts';
 import type { Evaluator } from '../metrics/evaluate.ts';
-import { Rng } from '../rng.ts';
+import { Rng, type RngState } from '../rng.ts';
 import { sample, type SamplerName } from '../samplers.ts';
 import { balancedConditions } from './data.ts';
 import type { ModelManifest } from './model-checkpoint.ts';
@@ -25,9 +25,23 @@ export interface TeacherSampleOptions {
   seed: number;
   /** Samples per sampler call (default 250). */
   chunk?: number;
-  onChunk?: (done: number, n: number) => void;
+  /**
+   * Called after every chunk with the samples done, n, and what `resume` needs to continue from here: the images so far
+   * ([done, H, W, C] in [0, 1], a view valid during the call) and the random generator's state.
+   */
+  onChunk?: (done: number, n: number, state: TeacherSamplingState) => void;
+  /** Continue an interrupted call with the same options (same `chunk`): the state its `onChunk` reported last. */
+  resume?: TeacherSamplingState;
   /** Called after every sampler step with the sample-steps done so far (a sample advanced one step) and the total, n · steps. */
   onStep?: (done: number, total: number) => void;
+}
+
+/** Where a chunked `sampleTeacher` call stands: `done` samples drawn, their images, the generator after them. */
+export interface TeacherSamplingState {
+  done: number;
+  /** [done, H, W, C] in [0, 1] (at least done · H · W · C values) */
+  images: Float32Array;
+  rng: RngState;
 }
 
 /** Balanced conditional samples of a teacher, as images in [0, 1]. */
@@ -54,12 +68,18 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
   if (conditioning === 'none') throw new DalError('the teacher is unconditional; class accuracy needs labels or prompts');
   const conds = balancedConditions(conditioning, o.n, model.architecture.unet.numClasses || 10);
   const [lo, hi] = manifest.data.range;
-  const rng = new Rng(o.seed);
   const guided = withGuidance(model, o.guidance);
   const chunk = o.chunk ?? 250;
   const per = model.sampleShape.reduce((a, b) => a * b, 1);
   const images = new Float32Array(o.n * per);
-  for (let start = 0; start < o.n; start += chunk) {
+  const r = o.resume;
+  if (r && !(Number.isInteger(r.done) && r.done >= 0 && r.done <= o.n && (r.done % chunk === 0 || r.done === o.n) && r.images.length >= r.done * per)) {
+    throw new Error(`sampleTeacher: cannot resume at ${r.done} of ${o.n} samples with chunks of ${chunk} (and ${r.images.length} image values)`);
+  }
+  if (r) images.set(r.images.subarray(0, r.done * per));
+  // One generator through all chunks: a resumed call draws exactly what the uninterrupted one would have.
+  const rng = r ? Rng.fromState(r.rng) : new Rng(o.seed);
+  for (let start = r?.done ?? 0; start < o.n; start += chunk) {
     const m = Math.min(chunk, o.n - start);
     const x = tf.tidy(() => {
       const cond: Condition = conds.labels
@@ -72,7 +92,7 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
     });
     images.set(x.dataSync() as Float32Array, start * per);
     x.dispose();
-    o.onChunk?.(start + m, o.n);
+    o.onChunk?.(start + m, o.n, { done: start + m, images: images.subarray(0, (start + m) * per), rng: rng.state() });
   }
   const requested: Record<string, Int32Array> = {};
   if (conds.labels) {
