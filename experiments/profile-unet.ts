@@ -2,10 +2,11 @@
  * Per-kernel time profile of one U-Net training step (the `unet` workload of ../shared/bench/WORKLOADS.md: batch 32
  * of 32×32×1 with labels, x_t = cos(πt/2)·x₀ + sin(πt/2)·ε, MSE on ε, Adam 2e-4).
  *
- *   npx tsx experiments/profile-unet.ts [--backend native|cpu] [--batch 32] [--steps 3] [--forward]
+ *   npx tsx experiments/profile-unet.ts [--backend native|cpu] [--batch 32] [--steps 3] [--forward] [--cpu]
  *
  * Prints the wall time of each timed step, then the kernel table of the last one, sorted by total time.
  * With --forward, profiles the forward pass alone (the bench's `forward_ms`) instead of the training step.
+ * With --cpu, prints CPU time per kernel over `steps` steps instead (see cpuProfile; for a busy machine).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adam } from '../src/core/backend/adam.ts';
@@ -13,7 +14,7 @@ import { initBackend, type BackendName } from '../src/core/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
 import { UNet } from '../src/core/nn/unet.ts';
 import { Rng } from '../src/core/rng.ts';
-import { flag, timeAndProfile } from './profile-table.ts';
+import { cpuProfile, flag, timeAndProfile } from './profile-table.ts';
 
 const backend = await initBackend(flag('backend', 'native') as BackendName);
 const batch = Number(flag('batch', '32'));
@@ -51,4 +52,5 @@ function forward(): void {
 
 const forwardOnly = process.argv.includes('--forward');
 console.log(`backend ${backend}, U-Net ${countParameters(net)} parameters, batch ${batch}, ${forwardOnly ? 'forward' : 'training step'}`);
-await timeAndProfile(forwardOnly ? forward : step, steps);
+if (process.argv.includes('--cpu')) await cpuProfile(forwardOnly ? forward : step, steps);
+else await timeAndProfile(forwardOnly ? forward : step, steps);
