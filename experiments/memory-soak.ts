@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from '../src/core/backend/adam.ts';
 import { unetTrainStep } from '../src/bench/unet.ts';
 import { initBackend } from '../src/core/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
@@ -46,7 +47,7 @@ const rng = new Rng(0);
 const net = new UNet({}, rng);
 const { resolution: r, inChannels: c, numClasses } = net.config;
 const params = parameterList(net);
-const opt = tf.train.adam(2e-4, 0.9, 0.999, 1e-8);
+const opt = adam(2e-4, 0.9, 0.999, 1e-8);
 const x0 = rng.normalTensor([batch, r, r, c]) as tf.Tensor4D;
 const labels = tf.tensor1d(Array.from({ length: batch }, () => rng.int(numClasses + 1) - 1), 'int32');
 const step = unetTrainStep(net, opt, params, x0, labels, rng);

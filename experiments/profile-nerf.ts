@@ -5,6 +5,7 @@
  *   npx tsx experiments/profile-nerf.ts [--backend native|cpu] [--rays 4096] [--steps 3]
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from '../src/core/backend/adam.ts';
 import { initBackend, type BackendName } from '../src/core/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -19,7 +20,7 @@ const steps = Number(flag('steps', '3'));
 const samples = 64;
 const rng = new Rng(0);
 const field = new NerfField({}, rng);
-const opt = tf.train.adam(1e-3);
+const opt = adam(1e-3);
 const origins = tf.tidy(() => tf.add(tf.mul(rng.normalTensor([rays, 3]), 0.1), tf.tensor1d([0, 0, 2.5]))) as tf.Tensor2D;
 const directions = tf.tidy(() => {
   const d = tf.add(tf.mul(rng.normalTensor([rays, 3]), 0.2), tf.tensor1d([0, 0, -1]));

@@ -1,8 +1,12 @@
 /**
  * Shared by profile-unet.ts and profile-nerf.ts: profiles one call with tf.profile and prints the per-kernel time
- * table (calls, total ms, share), sorted by total time.
+ * table (calls, total ms, share), sorted by total time; or, with `--cpu`, the process CPU time per kernel and per
+ * addon call made outside kernels (fused GroupNorm, Adam), plus garbage-collection pauses — a table that stays
+ * meaningful on a machine shared with other jobs (run it with DAL_NUM_THREADS=1 for per-kernel work).
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
+import { loadAddon } from '../src/core/backend/addon.ts';
 
 export interface KernelRow {
   kernel: string;
@@ -58,4 +62,82 @@ export async function timeAndProfile(step: () => void, steps: number): Promise<v
   const { rows, wallMs } = await profileStep(step);
   console.log(`profiled step: ${wallMs.toFixed(0)} ms wall (includes profiling overhead)\n`);
   console.log(formatTable(rows));
+}
+
+/** Process CPU time (user + system), ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Runs `step` `warmup` times, then `reps` times with every kernel of the current backend and every addon function
+ * wrapped to record CPU and wall time (outermost call only, so nothing is counted twice); prints per-rep totals,
+ * GC pauses and the table sorted by CPU time.
+ */
+export async function cpuProfile(step: () => void, reps: number, warmup = 2): Promise<void> {
+  const rows = new Map<string, { calls: number; cpu: number; wall: number }>();
+  let depth = 0;
+  let on = false;
+  const record = <T>(name: string, f: () => T): T => {
+    if (!on || depth > 0) return f();
+    depth++;
+    const c0 = cpuMs();
+    const w0 = performance.now();
+    try {
+      return f();
+    } finally {
+      depth--;
+      const r = rows.get(name) ?? { calls: 0, cpu: 0, wall: 0 };
+      r.calls++;
+      r.cpu += cpuMs() - c0;
+      r.wall += performance.now() - w0;
+      rows.set(name, r);
+    }
+  };
+  const backend = tf.getBackend();
+  const restore: (() => void)[] = [];
+  for (const k of tf.getKernelsForBackend(backend)) {
+    const f = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, backend);
+    tf.registerKernel({ ...k, kernelFunc: (p) => record(k.kernelName, () => f(p)) });
+    restore.push(() => {
+      tf.unregisterKernel(k.kernelName, backend);
+      tf.registerKernel(k);
+    });
+  }
+  const addon = loadAddon() as unknown as Record<string, unknown> | null;
+  for (const [name, f] of Object.entries(addon ?? {})) {
+    if (typeof f !== 'function' || !addon) continue;
+    addon[name] = (...a: unknown[]) => record(`addon.${name}`, () => (f as (...x: unknown[]) => unknown)(...a));
+    restore.push(() => (addon[name] = f));
+  }
+  const gcs: [number, number][] = [];
+  const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => gcs.push([e.startTime, e.duration])));
+  obs.observe({ entryTypes: ['gc'] });
+  for (let i = 0; i < warmup; i++) step();
+  on = true;
+  const c0 = cpuMs();
+  const w0 = performance.now();
+  for (let i = 0; i < reps; i++) step();
+  const cpu = (cpuMs() - c0) / reps;
+  const w1 = performance.now();
+  on = false;
+  await new Promise((r) => setTimeout(r, 50)); // GC entries arrive asynchronously
+  obs.disconnect();
+  restore.forEach((r) => r());
+  const gc = gcs.filter(([t]) => t >= w0 && t <= w1);
+  const list = [...rows.entries()].sort((a, b) => b[1].cpu - a[1].cpu);
+  const inside = list.reduce((s, [, r]) => s + r.cpu, 0) / reps;
+  console.log(
+    `per step: CPU ${cpu.toFixed(0)} ms (${inside.toFixed(0)} inside kernels/addon calls), wall ${((w1 - w0) / reps).toFixed(0)} ms, ` +
+      `GC ${(gc.reduce((s, [, d]) => s + d, 0) / reps).toFixed(0)} ms in ${(gc.length / reps).toFixed(1)} pauses\n`,
+  );
+  console.log('| kernel | calls | CPU ms | share of CPU |\n| --- | ---: | ---: | ---: |');
+  for (const [n, r] of list.slice(0, 25)) {
+    console.log(`| ${n} | ${r.calls / reps} | ${(r.cpu / reps).toFixed(1)} | ${((100 * r.cpu) / reps / cpu).toFixed(1)}% |`);
+  }
+  const rest = list.slice(25).reduce((s, [, r]) => s + r.cpu, 0) / reps;
+  console.log(`| (${Math.max(0, list.length - 25)} others) | | ${rest.toFixed(1)} | ${((100 * rest) / cpu).toFixed(1)}% |`);
+  console.log(`| (outside kernels: engine, tape, JS, GC) | | ${(cpu - inside).toFixed(1)} | ${((100 * (cpu - inside)) / cpu).toFixed(1)}% |`);
 }

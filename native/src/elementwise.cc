@@ -4,14 +4,14 @@
 #include <cmath>
 #include <vector>
 
-#include "kernel_args.h"
+#include "fast_math.h"
+#include "napi_util.h"
 #include "parallel.h"
 #include "registry.h"
 
 namespace {
 
-using dal::args::Args;
-using dal::args::fastExp;
+using dal::fastExp;
 
 // Op codes; keep in sync with BINARY_OPS / UNARY_OPS in src/core/backend/addon.ts.
 enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSqDiff, kPow };
@@ -128,34 +128,38 @@ void runBinary(const Plan& p, const float* a, const float* b, float* out) {
   });
 }
 
+/** Elements of a shape. */
+int64_t sizeOf(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
 napi_value BinaryOpFn(napi_env env, napi_callback_info info) {
-  Args args(env, info);
-  int op = static_cast<int>(args.integer(0));
-  float* a = args.f32(1);
-  auto as = args.ints(2);
-  float* b = args.f32(3);
-  auto bs = args.ints(4);
-  float* out = args.f32(5);
-  auto os = args.ints(6);
-  if (!args.ok) return nullptr;
-  if (as.size() > os.size() || bs.size() > os.size()) {
-    args.fail("binaryOp: operand rank exceeds output rank");
-    return nullptr;
-  }
-  Plan p = makePlan(as, bs, os);
-  if (p.total == 0) return dal::args::undefined(env);
-  switch (op) {
-    case kAdd: runBinary<AddF>(p, a, b, out); break;
-    case kSub: runBinary<SubF>(p, a, b, out); break;
-    case kMul: runBinary<MulF>(p, a, b, out); break;
-    case kDiv: runBinary<DivF>(p, a, b, out); break;
-    case kMax: runBinary<MaxF>(p, a, b, out); break;
-    case kMin: runBinary<MinF>(p, a, b, out); break;
-    case kSqDiff: runBinary<SqDiffF>(p, a, b, out); break;
-    case kPow: runBinary<PowF>(p, a, b, out); break;
-    default: args.fail("binaryOp: unknown op code"); return nullptr;
-  }
-  return dal::args::undefined(env);
+  return dal::guarded(env, [&] {
+    dal::Args args(env, info, 7, "binaryOp");
+    int op = static_cast<int>(args.i64(0));
+    auto as = args.ints(2);
+    auto bs = args.ints(4);
+    auto os = args.ints(6);
+    float* a = args.f32(1, sizeOf(as));
+    float* b = args.f32(3, sizeOf(bs));
+    float* out = args.f32(5, sizeOf(os));
+    if (as.size() > os.size() || bs.size() > os.size()) throw dal::ArgError("binaryOp: operand rank exceeds output rank");
+    Plan p = makePlan(as, bs, os);
+    if (p.total == 0) return;
+    switch (op) {
+      case kAdd: runBinary<AddF>(p, a, b, out); break;
+      case kSub: runBinary<SubF>(p, a, b, out); break;
+      case kMul: runBinary<MulF>(p, a, b, out); break;
+      case kDiv: runBinary<DivF>(p, a, b, out); break;
+      case kMax: runBinary<MaxF>(p, a, b, out); break;
+      case kMin: runBinary<MinF>(p, a, b, out); break;
+      case kSqDiff: runBinary<SqDiffF>(p, a, b, out); break;
+      case kPow: runBinary<PowF>(p, a, b, out); break;
+      default: throw dal::ArgError("binaryOp: unknown op code");
+    }
+  });
 }
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + fastExp(-x)); }
@@ -184,8 +188,8 @@ void runUnary(const float* x, float* y, int64_t n, float alpha) {
       else if constexpr (Op == kTanh) r = std::tanh(v);
       else if constexpr (Op == kAbs) r = std::fabs(v);
       else if constexpr (Op == kReciprocal) r = 1.0f / v;
-      else if constexpr (Op == kSin) r = dal::args::fastSinCos<false>(v);
-      else if constexpr (Op == kCos) r = dal::args::fastSinCos<true>(v);
+      else if constexpr (Op == kSin) r = dal::fastSinCos<false>(v);
+      else if constexpr (Op == kCos) r = dal::fastSinCos<true>(v);
       else if constexpr (Op == kLeakyRelu) r = v < 0 ? alpha * v : v;
       else if constexpr (Op == kRelu6) r = v != v ? v : std::min(std::max(v, 0.0f), 6.0f);
       else if constexpr (Op == kElu) r = v >= 0 ? v : fastExp(v) - 1.0f;
@@ -197,52 +201,51 @@ void runUnary(const float* x, float* y, int64_t n, float alpha) {
 }
 
 napi_value UnaryOpFn(napi_env env, napi_callback_info info) {
-  Args args(env, info);
-  int op = static_cast<int>(args.integer(0));
-  int64_t n = 0, m = 0;
-  float* x = args.f32(1, &n);
-  float* y = args.f32(2, &m);
-  float alpha = args.argc > 3 ? static_cast<float>(args.num(3)) : 0.0f;
-  if (!args.ok) return nullptr;
-  if (m < n) return args.fail("unaryOp: output is shorter than input"), nullptr;
-  if (op == kSin || op == kCos) {
-    // The vectorized sin/cos are accurate for |x| < 8192; larger arguments take the libm path.
-    float maxAbs = 0;
-    for (int64_t i = 0; i < n; ++i) maxAbs = std::max(maxAbs, std::fabs(x[i]));
-    if (!(maxAbs < 8192.0f)) {
-      dal::parallelFor(n, kGrain, [=](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; ++i) y[i] = op == kSin ? std::sin(x[i]) : std::cos(x[i]);
-      });
-      return dal::args::undefined(env);
+  return dal::guarded(env, [&] {
+    dal::Args args(env, info, 3, "unaryOp");
+    int op = static_cast<int>(args.i64(0));
+    int64_t n = 0;
+    float* x = args.f32Len(1, &n);
+    float* y = args.f32(2, n);
+    float alpha = args.count() > 3 ? static_cast<float>(args.f64(3)) : 0.0f;
+    if (op == kSin || op == kCos) {
+      // The vectorized sin/cos are accurate for |x| < 8192; larger arguments take the libm path.
+      float maxAbs = 0;
+      for (int64_t i = 0; i < n; ++i) maxAbs = std::max(maxAbs, std::fabs(x[i]));
+      if (!(maxAbs < 8192.0f)) {
+        dal::parallelFor(n, kGrain, [=](int64_t s, int64_t e) {
+          for (int64_t i = s; i < e; ++i) y[i] = op == kSin ? std::sin(x[i]) : std::cos(x[i]);
+        });
+        return;
+      }
     }
-  }
-  switch (op) {
-#define DAL_UNARY(K) case K: runUnary<K>(x, y, n, alpha); break;
-    DAL_UNARY(kNeg) DAL_UNARY(kExp) DAL_UNARY(kLog) DAL_UNARY(kSqrt) DAL_UNARY(kRsqrt) DAL_UNARY(kSquare)
-    DAL_UNARY(kSigmoid) DAL_UNARY(kSoftplus) DAL_UNARY(kRelu) DAL_UNARY(kStep) DAL_UNARY(kTanh) DAL_UNARY(kAbs)
-    DAL_UNARY(kReciprocal) DAL_UNARY(kSin) DAL_UNARY(kCos) DAL_UNARY(kLeakyRelu) DAL_UNARY(kRelu6) DAL_UNARY(kElu)
-    DAL_UNARY(kLog1p) DAL_UNARY(kSilu)
-#undef DAL_UNARY
-    default: args.fail("unaryOp: unknown op code"); return nullptr;
-  }
-  return dal::args::undefined(env);
+    switch (op) {
+  #define DAL_UNARY(K) case K: runUnary<K>(x, y, n, alpha); break;
+      DAL_UNARY(kNeg) DAL_UNARY(kExp) DAL_UNARY(kLog) DAL_UNARY(kSqrt) DAL_UNARY(kRsqrt) DAL_UNARY(kSquare)
+      DAL_UNARY(kSigmoid) DAL_UNARY(kSoftplus) DAL_UNARY(kRelu) DAL_UNARY(kStep) DAL_UNARY(kTanh) DAL_UNARY(kAbs)
+      DAL_UNARY(kReciprocal) DAL_UNARY(kSin) DAL_UNARY(kCos) DAL_UNARY(kLeakyRelu) DAL_UNARY(kRelu6) DAL_UNARY(kElu)
+      DAL_UNARY(kLog1p) DAL_UNARY(kSilu)
+  #undef DAL_UNARY
+      default: throw dal::ArgError("unaryOp: unknown op code");
+    }
+  });
 }
 
 napi_value AddNFn(napi_env env, napi_callback_info info) {
-  Args args(env, info);
-  auto xs = args.f32List(0);
-  int64_t n = 0;
-  float* out = args.f32(1, &n);
-  if (!args.ok) return nullptr;
-  if (xs.empty()) return dal::args::undefined(env);
-  dal::parallelFor(n, kGrain, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) out[i] = xs[0][i];
-    for (size_t k = 1; k < xs.size(); ++k) {
-      const float* x = xs[k];
-      for (int64_t i = s; i < e; ++i) out[i] += x[i];
-    }
+  return dal::guarded(env, [&] {
+    dal::Args args(env, info, 2, "addN");
+    int64_t n = 0;
+    float* out = args.f32Len(1, &n);
+    auto xs = args.f32List(0, n);
+    if (xs.empty()) return;
+    dal::parallelFor(n, kGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) out[i] = xs[0][i];
+      for (size_t k = 1; k < xs.size(); ++k) {
+        const float* x = xs[k];
+        for (int64_t i = s; i < e; ++i) out[i] += x[i];
+      }
+    });
   });
-  return dal::args::undefined(env);
 }
 
 static dal::Export e1("binaryOp", BinaryOpFn);

@@ -1,5 +1,5 @@
-// Argument unpacking for addon functions (N-API C API): typed, bounds-checked access to Float32Array / number /
-// boolean arguments, and a guard that turns C++ exceptions into JS errors. Usage:
+// Argument unpacking for every addon function (N-API C API): typed, bounds-checked access to Float32Array / number /
+// boolean / number-array arguments, and a guard that turns C++ exceptions into JS errors. Usage:
 //   static napi_value fn(napi_env env, napi_callback_info info) {
 //     return dal::guarded(env, [&] { dal::Args a(env, info, 3); float* x = a.f32(0, n); ... });
 //   }
@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace dal {
 
@@ -44,18 +45,52 @@ class Args {
   float* f32OrNull(size_t i, int64_t minLength) {
     napi_valuetype t = type(i);
     if (t == napi_null || t == napi_undefined) return nullptr;
-    bool isTyped = false;
-    napi_is_typedarray(env_, argv_[i], &isTyped);
-    if (!isTyped) throw ArgError(where(i) + " must be a Float32Array");
-    napi_typedarray_type tt;
-    size_t length = 0;
-    void* data = nullptr;
-    napi_get_typedarray_info(env_, argv_[i], &tt, &length, &data, nullptr, nullptr);
-    if (tt != napi_float32_array) throw ArgError(where(i) + " must be a Float32Array (other typed array given)");
-    if (static_cast<int64_t>(length) < minLength) {
-      throw ArgError(where(i) + " has " + std::to_string(length) + " elements, needs " + std::to_string(minLength));
+    return typedF32(argv_[i], i, minLength);
+  }
+
+  /** A Float32Array argument of any length; its length (elements) goes to *length. */
+  float* f32Len(size_t i, int64_t* length) {
+    napi_valuetype t = type(i);
+    if (t == napi_null || t == napi_undefined) throw ArgError(where(i) + " must be a Float32Array, got null");
+    float* p = typedF32(argv_[i], i, 0);
+    *length = lastLength_;
+    return p;
+  }
+
+  /** A JS array of numbers (a shape or an axis list), each truncated to an integer. */
+  std::vector<int64_t> ints(size_t i) {
+    bool isArray = false;
+    if (i >= argc_ || napi_is_array(env_, argv_[i], &isArray) != napi_ok || !isArray) {
+      throw ArgError(where(i) + " must be an array of numbers");
     }
-    return static_cast<float*>(data);
+    uint32_t len = 0;
+    napi_get_array_length(env_, argv_[i], &len);
+    std::vector<int64_t> out(len);
+    for (uint32_t k = 0; k < len; ++k) {
+      napi_value el;
+      double v = 0;
+      napi_get_element(env_, argv_[i], k, &el);
+      if (napi_get_value_double(env_, el, &v) != napi_ok) throw ArgError(where(i) + " must be an array of numbers");
+      out[k] = static_cast<int64_t>(v);
+    }
+    return out;
+  }
+
+  /** A JS array of Float32Arrays, each with at least minLength elements. */
+  std::vector<float*> f32List(size_t i, int64_t minLength) {
+    bool isArray = false;
+    if (i >= argc_ || napi_is_array(env_, argv_[i], &isArray) != napi_ok || !isArray) {
+      throw ArgError(where(i) + " must be an array of Float32Arrays");
+    }
+    uint32_t len = 0;
+    napi_get_array_length(env_, argv_[i], &len);
+    std::vector<float*> out;
+    for (uint32_t k = 0; k < len; ++k) {
+      napi_value el;
+      napi_get_element(env_, argv_[i], k, &el);
+      out.push_back(typedF32(el, i, minLength));
+    }
+    return out;
   }
 
   /** An integer-valued number argument. */
@@ -98,10 +133,28 @@ class Args {
   }
   std::string where(size_t i) const { return std::string(name_) + ": argument " + std::to_string(i); }
 
+  /** The data of a Float32Array value (argument i, or an element of it) with at least minLength elements. */
+  float* typedF32(napi_value v, size_t i, int64_t minLength) {
+    bool isTyped = false;
+    napi_is_typedarray(env_, v, &isTyped);
+    if (!isTyped) throw ArgError(where(i) + " must be a Float32Array");
+    napi_typedarray_type tt;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_get_typedarray_info(env_, v, &tt, &length, &data, nullptr, nullptr);
+    if (tt != napi_float32_array) throw ArgError(where(i) + " must be a Float32Array (other typed array given)");
+    if (static_cast<int64_t>(length) < minLength) {
+      throw ArgError(where(i) + " has " + std::to_string(length) + " elements, needs " + std::to_string(minLength));
+    }
+    lastLength_ = static_cast<int64_t>(length);
+    return static_cast<float*>(data);
+  }
+
   napi_env env_;
   const char* name_;
   size_t argc_;
   napi_value argv_[kMax];
+  int64_t lastLength_ = 0;
 };
 
 /** Runs fn, converting a C++ exception into a pending JS exception; returns undefined (or fn's napi_value). */

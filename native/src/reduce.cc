@@ -9,14 +9,14 @@
 #include <limits>
 #include <vector>
 
-#include "kernel_args.h"
+#include "fast_math.h"
+#include "napi_util.h"
 #include "parallel.h"
 #include "registry.h"
 
 namespace {
 
-using dal::args::Args;
-using dal::args::fastExp;
+using dal::fastExp;
 
 enum ReduceOp { kSum = 0, kMean, kMax, kMin, kProd };
 
@@ -108,120 +108,123 @@ void runReduce(const float* x, int64_t outer, int64_t r, int64_t inner, float* o
 }
 
 napi_value ReduceFn(napi_env env, napi_callback_info info) {
-  Args args(env, info);
-  int op = static_cast<int>(args.integer(0));
-  int64_t n = 0, m = 0;
-  float* x = args.f32(1, &n);
-  int64_t outer = args.integer(2), r = args.integer(3), inner = args.integer(4);
-  float* out = args.f32(5, &m);
-  if (!args.ok) return nullptr;
-  if (outer * r * inner > n || outer * inner > m) return args.fail("reduce: sizes exceed the arrays"), nullptr;
-  switch (op) {
-    case kSum: runReduce<kSum>(x, outer, r, inner, out); break;
-    case kMean: runReduce<kMean>(x, outer, r, inner, out); break;
-    case kMax: runReduce<kMax>(x, outer, r, inner, out); break;
-    case kMin: runReduce<kMin>(x, outer, r, inner, out); break;
-    case kProd: runReduce<kProd>(x, outer, r, inner, out); break;
-    default: return args.fail("reduce: unknown op code"), nullptr;
-  }
-  return dal::args::undefined(env);
+  return dal::guarded(env, [&] {
+    dal::Args args(env, info, 6, "reduce");
+    int op = static_cast<int>(args.i64(0));
+    const int64_t outer = args.dim(2), r = args.dim(3), inner = args.dim(4);
+    float* x = args.f32(1, outer * r * inner);
+    float* out = args.f32(5, outer * inner);
+    switch (op) {
+      case kSum: runReduce<kSum>(x, outer, r, inner, out); break;
+      case kMean: runReduce<kMean>(x, outer, r, inner, out); break;
+      case kMax: runReduce<kMax>(x, outer, r, inner, out); break;
+      case kMin: runReduce<kMin>(x, outer, r, inner, out); break;
+      case kProd: runReduce<kProd>(x, outer, r, inner, out); break;
+      default: throw dal::ArgError("reduce: unknown op code");
+    }
+  });
 }
 
 napi_value SoftmaxFn(napi_env env, napi_callback_info info) {
-  Args args(env, info);
-  float* x = args.f32(0);
-  int64_t rows = args.integer(1), cols = args.integer(2);
-  float* out = args.f32(3);
-  if (!args.ok) return nullptr;
-  dal::parallelFor(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [=](int64_t s, int64_t e) {
-    for (int64_t o = s; o < e; ++o) {
-      const float* xr = x + o * cols;
-      float* yr = out + o * cols;
-      float m = -INFINITY;
-      for (int64_t j = 0; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
-      float sum = 0;
-      for (int64_t j = 0; j < cols; ++j) {
-        float v = fastExp(xr[j] - m);
-        yr[j] = v;
-        sum += v;
+  return dal::guarded(env, [&] {
+    dal::Args args(env, info, 4, "softmax");
+    const int64_t rows = args.dim(1), cols = args.dim(2);
+    float* x = args.f32(0, rows * cols);
+    float* out = args.f32(3, rows * cols);
+    dal::parallelFor(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [=](int64_t s, int64_t e) {
+      for (int64_t o = s; o < e; ++o) {
+        const float* xr = x + o * cols;
+        float* yr = out + o * cols;
+        float m = -INFINITY;
+        for (int64_t j = 0; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
+        float sum = 0;
+        for (int64_t j = 0; j < cols; ++j) {
+          float v = fastExp(xr[j] - m);
+          yr[j] = v;
+          sum += v;
+        }
+        float inv = 1.0f / sum;
+        for (int64_t j = 0; j < cols; ++j) yr[j] *= inv;
       }
-      float inv = 1.0f / sum;
-      for (int64_t j = 0; j < cols; ++j) yr[j] *= inv;
-    }
+    });
   });
-  return dal::args::undefined(env);
 }
 
 napi_value TransposeFn(napi_env env, napi_callback_info info) {
-  Args args(env, info);
-  float* x = args.f32(0);
-  auto shape = args.ints(1);
-  auto perm = args.ints(2);
-  float* out = args.f32(3);
-  if (!args.ok) return nullptr;
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  if (static_cast<int64_t>(perm.size()) != rank) return args.fail("transpose: perm length != rank"), nullptr;
-  // Collapse: drop size-1 dims, then merge input dims that stay adjacent and in order under perm.
-  std::vector<int64_t> inStride(rank);
-  for (int64_t d = rank - 1, st = 1; d >= 0; --d) inStride[d] = st, st *= shape[d];
-  std::vector<int64_t> dims, strides;  // output-order dims and the input stride of each
-  for (int64_t k = 0; k < rank; ++k) {
-    int64_t d = perm[k];
-    if (shape[d] == 1) continue;
-    if (!dims.empty() && strides.back() == inStride[d] * shape[d]) {
-      dims.back() *= shape[d];
-      strides.back() = inStride[d];
-    } else {
-      dims.push_back(shape[d]);
-      strides.push_back(inStride[d]);
+  return dal::guarded(env, [&] {
+    dal::Args args(env, info, 4, "transpose");
+    auto shape = args.ints(1);
+    auto perm = args.ints(2);
+    int64_t size = 1;
+    for (int64_t d : shape) size *= d;
+    float* x = args.f32(0, size);
+    float* out = args.f32(3, size);
+    const int64_t rank = static_cast<int64_t>(shape.size());
+    if (static_cast<int64_t>(perm.size()) != rank) throw dal::ArgError("transpose: perm length != rank");
+    for (int64_t d : perm) {
+      if (d < 0 || d >= rank) throw dal::ArgError("transpose: perm entry out of range");
     }
-  }
-  int64_t total = 1;
-  for (auto v : dims) total *= v;
-  if (dims.empty()) {
-    if (total == 1) out[0] = x[0];
-    return dal::args::undefined(env);
-  }
-  const int64_t R = static_cast<int64_t>(dims.size());
-  if (R == 2 && strides[1] != 1) {
-    // A 2-D transpose [rows, cols] <- x [cols, rows]: blocked for cache reuse.
-    const int64_t rows = dims[0], cols = dims[1];
-    constexpr int64_t B = 32;
-    dal::parallelFor((rows + B - 1) / B, std::max<int64_t>(1, kGrain / (B * cols)), [=](int64_t s, int64_t e) {
-      for (int64_t rb = s * B; rb < std::min(rows, e * B); rb += B)
-        for (int64_t cb = 0; cb < cols; cb += B)
-          for (int64_t i = rb; i < std::min(rows, rb + B); ++i)
-            for (int64_t j = cb; j < std::min(cols, cb + B); ++j) out[i * cols + j] = x[j * rows + i];
-    });
-    return dal::args::undefined(env);
-  }
-  const int64_t n = dims.back(), sn = strides.back();
-  const int64_t rowsN = total / n;
-  dal::parallelFor(rowsN, std::max<int64_t>(1, kGrain / n), [&](int64_t s, int64_t e) {
-    std::vector<int64_t> idx(R, 0);
-    int64_t rem = s, off = 0;
-    for (int64_t d = R - 2; d >= 0; --d) {
-      idx[d] = rem % dims[d];
-      rem /= dims[d];
-      off += idx[d] * strides[d];
-    }
-    for (int64_t row = s; row < e; ++row) {
-      float* dst = out + row * n;
-      const float* src = x + off;
-      if (sn == 1)
-        std::copy(src, src + n, dst);
-      else
-        for (int64_t i = 0; i < n; ++i) dst[i] = src[i * sn];
-      for (int64_t d = R - 2; d >= 0; --d) {
-        ++idx[d];
-        off += strides[d];
-        if (idx[d] < dims[d]) break;
-        off -= idx[d] * strides[d];
-        idx[d] = 0;
+    // Collapse: drop size-1 dims, then merge input dims that stay adjacent and in order under perm.
+    std::vector<int64_t> inStride(rank);
+    for (int64_t d = rank - 1, st = 1; d >= 0; --d) inStride[d] = st, st *= shape[d];
+    std::vector<int64_t> dims, strides;  // output-order dims and the input stride of each
+    for (int64_t k = 0; k < rank; ++k) {
+      int64_t d = perm[k];
+      if (shape[d] == 1) continue;
+      if (!dims.empty() && strides.back() == inStride[d] * shape[d]) {
+        dims.back() *= shape[d];
+        strides.back() = inStride[d];
+      } else {
+        dims.push_back(shape[d]);
+        strides.push_back(inStride[d]);
       }
     }
+    int64_t total = 1;
+    for (auto v : dims) total *= v;
+    if (dims.empty()) {
+      if (total == 1) out[0] = x[0];
+      return;
+    }
+    const int64_t R = static_cast<int64_t>(dims.size());
+    if (R == 2 && strides[1] != 1) {
+      // A 2-D transpose [rows, cols] <- x [cols, rows]: blocked for cache reuse.
+      const int64_t rows = dims[0], cols = dims[1];
+      constexpr int64_t B = 32;
+      dal::parallelFor((rows + B - 1) / B, std::max<int64_t>(1, kGrain / (B * cols)), [=](int64_t s, int64_t e) {
+        for (int64_t rb = s * B; rb < std::min(rows, e * B); rb += B)
+          for (int64_t cb = 0; cb < cols; cb += B)
+            for (int64_t i = rb; i < std::min(rows, rb + B); ++i)
+              for (int64_t j = cb; j < std::min(cols, cb + B); ++j) out[i * cols + j] = x[j * rows + i];
+      });
+      return;
+    }
+    const int64_t n = dims.back(), sn = strides.back();
+    const int64_t rowsN = total / n;
+    dal::parallelFor(rowsN, std::max<int64_t>(1, kGrain / n), [&](int64_t s, int64_t e) {
+      std::vector<int64_t> idx(R, 0);
+      int64_t rem = s, off = 0;
+      for (int64_t d = R - 2; d >= 0; --d) {
+        idx[d] = rem % dims[d];
+        rem /= dims[d];
+        off += idx[d] * strides[d];
+      }
+      for (int64_t row = s; row < e; ++row) {
+        float* dst = out + row * n;
+        const float* src = x + off;
+        if (sn == 1)
+          std::copy(src, src + n, dst);
+        else
+          for (int64_t i = 0; i < n; ++i) dst[i] = src[i * sn];
+        for (int64_t d = R - 2; d >= 0; --d) {
+          ++idx[d];
+          off += strides[d];
+          if (idx[d] < dims[d]) break;
+          off -= idx[d] * strides[d];
+          idx[d] = 0;
+        }
+      }
+    });
   });
-  return dal::args::undefined(env);
 }
 
 static dal::Export e1("reduce", ReduceFn);

@@ -4,6 +4,7 @@
  * Rays as the peer draws them: origins N(0, 0.1²) around (0, 0, 2.5), directions normalize(N(0, 0.2²) + (0, 0, −1)).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from '../core/backend/adam.ts';
 import { countParameters, parameterList } from '../core/nn/module.ts';
 import { Rng } from '../core/rng.ts';
 import { NerfField } from '../nerf/field.ts';
@@ -17,7 +18,7 @@ export function benchNerf({ quick, seed }: WorkloadOptions): WorkloadResult {
   const [near, far] = [1, 4];
   const rng = new Rng(seed);
   const field = new NerfField({}, rng);
-  const opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  const opt = adam(1e-3, 0.9, 0.999, 1e-8);
   const params = parameterList(field);
   const rays: Rays = tf.tidy(() => ({
     origins: tf.add(tf.mul(rng.normalTensor([numRays, 3]), 0.1), tf.tensor1d([0, 0, 2.5])) as tf.Tensor2D,

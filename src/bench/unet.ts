@@ -4,6 +4,7 @@
  * forward pass alone (`forward_ms`) and the parameter count.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from '../core/backend/adam.ts';
 import { countParameters, parameterList } from '../core/nn/module.ts';
 import { UNet, type UNetConfig } from '../core/nn/unet.ts';
 import { Rng } from '../core/rng.ts';
@@ -25,7 +26,7 @@ export function benchUnet({ quick, seed }: WorkloadOptions): WorkloadResult {
   const net = new UNet(quick ? quickConfig : {}, rng);
   const { resolution: r, inChannels: c, numClasses } = net.config;
   const batch = quick ? 2 : 32;
-  const opt = tf.train.adam(2e-4, 0.9, 0.999, 1e-8);
+  const opt = adam(2e-4, 0.9, 0.999, 1e-8);
   const params = parameterList(net);
   const x0 = rng.normalTensor([batch, r, r, c]) as tf.Tensor4D;
   // labels 0…numClasses−1 and −1 (the null class), as the peer draws 0…10 with 10 the null row

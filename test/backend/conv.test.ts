@@ -52,4 +52,23 @@ describe.runIf(nativeAvailable())('native conv kernels', () => {
       }
     }
   });
+
+  it('fused conv2d with a per-image bias [N,1,1,Cout] (the embedding shift of a ResBlock) and its gradients match', async () => {
+    const rng = new Rng(32);
+    for (const activation of ['linear', 'relu'] as const) {
+      for (const [xs, fs, stride, pad] of [CASES[0], ...CASES.slice(1, 5), CASES[8]]) {
+        const x = randn(rng, xs);
+        const w = randn(rng, fs, 0.3);
+        const bs = [xs[0], 1, 1, fs[3]];
+        const bias = randn(rng, bs);
+        await expectSameOnBoth(() => {
+          const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: stride, pad, bias: c, activation });
+          const args = () => [tf.tensor(x, xs), tf.tensor(w, fs), tf.tensor(bias, bs)];
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(f(a, b, c))))(args());
+          return [f(...(args() as [tf.Tensor, tf.Tensor, tf.Tensor])), ...g];
+        });
+      }
+    }
+  });
 });

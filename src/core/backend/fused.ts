@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.ts';
 import { NATIVE_BACKEND } from './native.ts';
+import type { BufferPool } from './pool.ts';
 
 interface FusedAddon {
   groupNormForward(
@@ -28,8 +29,13 @@ function fusedAddon(): FusedAddon | null {
     : null;
 }
 
+/** n floats of output storage from the native backend's buffer pool (to be overwritten entirely by the addon). */
+export function poolAlloc(n: number): Float32Array {
+  return (tf.backend() as MathBackendCPU & { pool?: BufferPool }).pool?.alloc(n) ?? new Float32Array(n);
+}
+
 /** The stored values of t (no copy); a tensor still held by another backend is read through the engine. */
-function values(t: tf.Tensor): Float32Array {
+export function backendValues(t: tf.Tensor): Float32Array {
   const data = (tf.backend() as MathBackendCPU).data;
   return (data.has(t.dataId) ? data.get(t.dataId).values : t.dataSync()) as Float32Array;
 }
@@ -53,21 +59,21 @@ export function nativeGroupNormSilu(
   const addon = fusedAddon();
   if (!addon || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return null;
   const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const out = new Float32Array(b * h * w * c);
+    const out = poolAlloc(b * h * w * c);
     const mean = new Float32Array(b * groups);
     const rstd = new Float32Array(b * groups);
-    addon.groupNormForward(values(xi), values(gi), values(bi), b, h * w, c, groups, epsilon, silu, out, mean, rstd);
+    addon.groupNormForward(backendValues(xi), backendValues(gi), backendValues(bi), b, h * w, c, groups, epsilon, silu, out, mean, rstd);
     save([xi, gi, bi, tf.tensor1d(mean), tf.tensor1d(rstd)]);
     return {
       value: tf.tensor4d(out, [b, h, w, c]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, gs, bs, ms, rs] = saved;
-        const dx = new Float32Array(b * h * w * c);
+        const dx = poolAlloc(b * h * w * c);
         const dg = new Float32Array(c);
         const db = new Float32Array(c);
         const dyv = dy.dtype === 'float32' ? dy : tf.cast(dy, 'float32');
         addon.groupNormBackward(
-          values(dyv), values(xs), values(gs), values(bs), values(ms), values(rs), b, h * w, c, groups, silu, dx, dg, db,
+          backendValues(dyv), backendValues(xs), backendValues(gs), backendValues(bs), backendValues(ms), backendValues(rs), b, h * w, c, groups, silu, dx, dg, db,
         );
         if (dyv !== dy) dyv.dispose();
         return [tf.tensor4d(dx, [b, h, w, c]), tf.tensor1d(dg), tf.tensor1d(db)];

@@ -7,6 +7,7 @@
  * - `DAL_NUM_THREADS=n` — threads of the native backend's pool (default: all cores). Read once, when the first
  *   native kernel runs; set it before starting dal.
  * - `DAL_NATIVE_ADDON=path` — load another build of the addon (see addon.ts).
+ * - `DAL_POOL_MB=n` — memory (MB, default 2048) the native backend may keep in disposed outputs for reuse (pool.ts).
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';

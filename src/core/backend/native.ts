@@ -13,15 +13,57 @@ import { elementwiseKernels } from './kernels/elementwise.ts';
 import { matmulKernels } from './kernels/matmul.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { withFallback, type KernelAddon, type NativeKernel } from './kernels/util.ts';
+import { BufferPool } from './pool.ts';
 
 export const NATIVE_BACKEND = 'native';
 
-/** The backend object: the cpu backend's storage and helpers; only the kernel table differs. */
+/** DAL_POOL_MB: the most memory (MB) that disposed outputs kept for reuse may hold (pool.ts); 0 turns it off. */
+function poolBytes(): number {
+  const mb = Number(process.env.DAL_POOL_MB ?? 2048);
+  return Number.isFinite(mb) && mb > 0 ? mb * 2 ** 20 : 0;
+}
+
+/**
+ * The backend object: the cpu backend's storage and helpers; only the kernel table differs, and disposed outputs
+ * are recycled through a BufferPool (see pool.ts for when a buffer may be reused).
+ */
 export class NativeBackend extends MathBackendCPU {
+  readonly pool = new BufferPool(poolBytes());
+
   constructor() {
     super();
     // MathBackendCPU advertises tfjs-node on its first write; on this backend that advice does not apply.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  override write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    const dataId = super.write(values, shape, dtype);
+    this.pool.adopt(values);
+    return dataId;
+  }
+
+  override move(dataId: tf.DataId, values: tf.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.pool.adopt(values);
+  }
+
+  /** A read hands the stored array itself to the caller (dataSync, data, array): it is never recycled. */
+  override readSync(dataId: tf.DataId): tf.BackendValues {
+    const values = super.readSync(dataId);
+    this.pool.escape(this.data.get(dataId).values);
+    return values;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const disposed = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.pool.release(values);
+    return disposed;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
   }
 }
 

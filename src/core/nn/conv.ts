@@ -52,24 +52,31 @@ export class Conv2d extends ModuleBase {
 
   /**
    * @param x [B, H, W, inChannels]
+   * @param shift [B, outChannels], added to every pixel of image b (a ResBlock's embedding projection); folded with
+   *   the bias into one per-image bias of the fused convolution, so it costs no pass over the output of its own
    * @returns [B, H', W', outChannels] with H' = outSize(H)
    */
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  apply(x: tf.Tensor4D, shift?: tf.Tensor2D | null): tf.Tensor4D {
     return tf.tidy(() => {
       const [b, h, w, c] = x.shape;
       if (c !== this.inChannels) {
         throw new Error(`Conv2d: expected ${this.inChannels} input channels, got shape [${x.shape}]`);
       }
-      const bias = this.bias ?? undefined;
+      if (shift && (shift.rank !== 2 || shift.shape[0] !== b || shift.shape[1] !== this.outChannels)) {
+        throw new Error(`Conv2d: shift must be [${b},${this.outChannels}], got [${shift.shape}]`);
+      }
+      const perImage = shift ? tf.reshape(shift, [b, 1, 1, this.outChannels]) : null;
       if (this.kernelSize === 1 && this.stride === 1 && this.padding === 0) {
         // A 1×1 convolution in NHWC is a matmul over the flattened pixels (no im2col, free reshapes).
         const y = tf.fused.matMul({
           a: tf.reshape(x, [b * h * w, c]) as tf.Tensor2D,
           b: tf.reshape(this.kernel, [c, this.outChannels]) as tf.Tensor2D,
-          bias,
+          bias: this.bias ?? undefined,
         });
-        return tf.reshape(y, [b, h, w, this.outChannels]) as tf.Tensor4D;
+        const y4 = tf.reshape(y, [b, h, w, this.outChannels]) as tf.Tensor4D;
+        return perImage ? (tf.add(y4, perImage) as tf.Tensor4D) : y4;
       }
+      const bias = perImage ? (this.bias ? tf.add(this.bias, perImage) : perImage) : (this.bias ?? undefined);
       const p = this.padding;
       const pad: 'same' | tf.backend_util.ExplicitPadding = this.stride === 1 && 2 * p === this.kernelSize - 1 ? 'same' : explicitPad(p);
       return tf.fused.conv2d({

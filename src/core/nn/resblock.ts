@@ -53,9 +53,8 @@ export class ResBlock extends ModuleBase {
    */
   apply(x: tf.Tensor4D, emb: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => {
-      const b = x.shape[0];
-      let h = this.conv1.apply(this.norm1.apply(x, true));
-      h = tf.add(h, tf.reshape(this.emb.apply(emb), [b, 1, 1, this.outChannels]));
+      // conv1(…) + Linear(emb) per image and channel, the shift folded into conv1's bias
+      let h = this.conv1.apply(this.norm1.apply(x, true), this.emb.apply(emb) as tf.Tensor2D);
       h = this.conv2.apply(this.norm2.apply(h, true));
       return tf.add(this.skip ? this.skip.apply(x) : x, h) as tf.Tensor4D;
     });

@@ -120,6 +120,33 @@ describe('Conv2d', () => {
   });
 });
 
+describe('Conv2d per-image shift', () => {
+  it('adds shift[b, c] to every pixel of image b (3×3, stride 2, 1×1), with gradients by finite differences', () => {
+    const rng = new Rng(8);
+    const before = tf.memory().numTensors;
+    const x = rng.normalTensor([3, 5, 4, 2]) as tf.Tensor4D;
+    for (const [k, stride] of [
+      [3, 1],
+      [3, 2],
+      [1, 1],
+    ]) {
+      const conv = new Conv2d(2, 4, k, rng, { stride, padding: (k - 1) / 2 });
+      const shift = tf.tidy(() => tf.variable(rng.normalTensor([3, 4]), true, `shift${k}${stride}`));
+      const diff = tf.tidy(() => {
+        const ref = tf.add(conv.apply(x), tf.reshape(shift, [3, 1, 1, 4]));
+        return tf.max(tf.abs(tf.sub(conv.apply(x, shift as tf.Tensor2D), ref))).dataSync()[0];
+      });
+      expect(diff).toBeLessThan(1e-5);
+      const r = tf.tidy(() => rng.normalTensor(conv.apply(x).shape));
+      expectGradientsMatch({ ...conv.parameters(), shift }, () => tf.sum(tf.mul(conv.apply(x, shift as tf.Tensor2D), r)) as tf.Scalar);
+      tf.dispose([shift, r]);
+      conv.dispose();
+    }
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('upsampleNearest2x', () => {
   it('equals nearest-neighbour resizing (out[i][j] = in[⌊i/2⌋][⌊j/2⌋]) and sums the gradient over each 2×2 block', () => {
     const rng = new Rng(9);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BINARY_OPS } from './elementwise.ts';
 import { ACTIVATION_CODES, ACTIVATION_UNARY, isColumnBias } from './matmul.ts';
-import { allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
+import { alloc, allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
@@ -47,7 +47,7 @@ function conv2dKernel(addon: KernelAddon, fused: boolean): NativeKernel {
       const info = conv2dInfo(x.shape, filter.shape, attrs, attrs?.dilations ?? 1);
       const alpha = (attrs?.leakyreluAlpha as number | undefined) ?? 0.2;
       const fuseBias = bias !== undefined && isColumnBias(bias, info.outChannels);
-      const y = new Float32Array(sizeOf(info.outShape));
+      const y = alloc(backend, sizeOf(info.outShape));
       if (y.length > 0) {
         addon.conv2d(
           f32(backend, x), f32(backend, filter), y, ...(geometry(info) as Geometry),
@@ -57,7 +57,8 @@ function conv2dKernel(addon: KernelAddon, fused: boolean): NativeKernel {
       if (!bias || fuseBias) return output(backend, info.outShape, y);
       // A bias of another broadcast shape: add it with the native broadcasting Add, then the activation.
       const outShape = tf.backend_util.assertAndGetBroadcastShape(info.outShape, bias.shape);
-      const z = new Float32Array(sizeOf(outShape));
+      // In place when the bias does not widen the output (e.g. a per-image bias [N,1,1,Cout]).
+      const z = sizeOf(outShape) === y.length ? y : alloc(backend, sizeOf(outShape));
       addon.binaryOp(BINARY_OPS.Add, y, info.outShape, f32(backend, bias), bias.shape, z, outShape);
       if (act !== 0) addon.unaryOp(ACTIVATION_UNARY[act], z, z, alpha);
       return output(backend, outShape, z);
@@ -78,7 +79,7 @@ function backpropInputKernel(addon: KernelAddon): NativeKernel {
       if (!dataFormatOk(attrs) || !allFloat32(backend, dy, filter)) return null;
       const inputShape = attrs?.inputShape as number[];
       const info = conv2dInfo(inputShape, filter.shape, attrs, 1);
-      const dx = new Float32Array(sizeOf(inputShape));
+      const dx = alloc(backend, sizeOf(inputShape));
       if (dx.length > 0) {
         addon.conv2dBackpropInput(f32(backend, dy), f32(backend, filter), dx, ...(geometry(info) as Geometry));
       }
@@ -95,7 +96,7 @@ function backpropFilterKernel(addon: KernelAddon): NativeKernel {
       if (!dataFormatOk(attrs) || !allFloat32(backend, x, dy)) return null;
       const filterShape = attrs?.filterShape as number[];
       const info = conv2dInfo(x.shape, filterShape, attrs, 1);
-      const dw = new Float32Array(sizeOf(filterShape));
+      const dw = alloc(backend, sizeOf(filterShape));
       if (dw.length > 0) {
         addon.conv2dBackpropFilter(f32(backend, x), f32(backend, dy), dw, ...(geometry(info) as Geometry));
       }

@@ -3,7 +3,7 @@
  * (native/src/copy.cc). Unlike the cpu Slice, the native one always copies, so no output aliases its input.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
+import { alloc, allocZeroed, allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
 
 /** Row-major element strides of a shape (the last is 1). */
 export function stridesOf(shape: readonly number[]): number[] {
@@ -23,7 +23,7 @@ function sliceKernel(addon: KernelAddon): NativeKernel {
       if (!allFloat32(backend, x)) return null;
       const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs?.begin as number[], attrs?.size as number[]);
       tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
-      const out = new Float32Array(sizeOf(size));
+      const out = alloc(backend, sizeOf(size));
       if (out.length > 0) {
         const st = stridesOf(x.shape);
         const offset = begin.reduce((o, b, d) => o + b * st[d], 0);
@@ -42,7 +42,7 @@ function concatKernel(addon: KernelAddon): NativeKernel {
       if (xs.length === 0 || !allFloat32(backend, ...xs)) return null;
       const axis = tf.util.parseAxisParam(attrs?.axis as number, xs[0].shape)[0];
       const outShape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), axis);
-      const out = new Float32Array(sizeOf(outShape));
+      const out = alloc(backend, sizeOf(outShape));
       const outStrides = stridesOf(outShape);
       let at = 0;
       for (const t of xs) {
@@ -65,8 +65,7 @@ function padKernel(addon: KernelAddon): NativeKernel {
       const paddings = attrs?.paddings as [number, number][];
       const value = (attrs?.constantValue as number | undefined) ?? 0;
       const outShape = x.shape.map((s, d) => paddings[d][0] + s + paddings[d][1]);
-      const out = new Float32Array(sizeOf(outShape));
-      if (value !== 0) out.fill(value);
+      const out = value !== 0 ? alloc(backend, sizeOf(outShape)).fill(value) : allocZeroed(backend, sizeOf(outShape));
       if (sizeOf(x.shape) > 0) {
         const st = stridesOf(outShape);
         const offset = paddings.reduce((o, [before], d) => o + before * st[d], 0);
@@ -91,7 +90,7 @@ function splitKernel(addon: KernelAddon): NativeKernel {
       return sizes.map((n) => {
         const shape = x.shape.slice();
         shape[axis] = n;
-        const out = new Float32Array(sizeOf(shape));
+        const out = alloc(backend, sizeOf(shape));
         if (out.length > 0) addon.stridedCopy(xv, at * st[axis], st, out, 0, stridesOf(shape), shape);
         at += n;
         return output(backend, shape, out);
@@ -116,7 +115,7 @@ function unsortedSegmentSumKernel(): NativeKernel {
       if (m === 0 || x.shape.slice(0, segmentIds.shape.length).join() !== segmentIds.shape.join()) return null;
       const inner = sizeOf(x.shape) / m;
       const xv = f32(backend, x);
-      const out = new Float32Array(numSegments * inner);
+      const out = allocZeroed(backend, numSegments * inner);
       for (let i = 0; i < m; i++) {
         const sgm = ids[i];
         if (sgm < 0 || sgm >= numSegments) continue;

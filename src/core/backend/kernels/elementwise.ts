@@ -3,7 +3,7 @@
  * other dtypes fall back to the cpu kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, f32, output, sizeOf, type NativeKernel, type KernelAddon } from './util.ts';
+import { alloc, allFloat32, f32, output, sizeOf, type NativeKernel, type KernelAddon } from './util.ts';
 
 /** Binary op codes of native/src/elementwise.cc. */
 export const BINARY_OPS = {
@@ -48,7 +48,7 @@ function binaryKernel(addon: KernelAddon, kernelName: keyof typeof BINARY_OPS): 
       const { a, b } = inputs;
       if (!allFloat32(backend, a, b)) return null;
       const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(sizeOf(outShape));
+      const out = alloc(backend, sizeOf(outShape));
       addon.binaryOp(op, f32(backend, a), a.shape, f32(backend, b), b.shape, out, outShape);
       return output(backend, outShape, out);
     },
@@ -62,7 +62,7 @@ function unaryKernel(addon: KernelAddon, kernelName: keyof typeof UNARY_OPS): Na
     run: ({ inputs, backend, attrs }) => {
       const { x } = inputs;
       if (!allFloat32(backend, x)) return null;
-      const out = new Float32Array(sizeOf(x.shape));
+      const out = alloc(backend, sizeOf(x.shape));
       const alpha = (attrs?.alpha as number | undefined) ?? 0;
       addon.unaryOp(op, f32(backend, x), out, alpha);
       return output(backend, x.shape, out);
@@ -76,7 +76,7 @@ function addNKernel(addon: KernelAddon): NativeKernel {
     run: ({ inputs, backend }) => {
       const xs = inputs as unknown as tf.TensorInfo[];
       if (xs.length === 0 || !allFloat32(backend, ...xs)) return null;
-      const out = new Float32Array(sizeOf(xs[0].shape));
+      const out = alloc(backend, sizeOf(xs[0].shape));
       addon.addN(
         xs.map((t) => f32(backend, t)),
         out,

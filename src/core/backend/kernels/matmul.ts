@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BINARY_OPS, UNARY_OPS } from './elementwise.ts';
-import { allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
+import { alloc, allFloat32, f32, output, sizeOf, type KernelAddon, type NativeKernel } from './util.ts';
 
 /** tfjs fused activation name → the addon's epilogue code (prelu is not fused natively). */
 export const ACTIVATION_CODES: Record<string, number> = {
@@ -60,7 +60,7 @@ function batchMatMul(
   const batch = sizeOf(outer);
   if (!(batchA === batch || batchA === 1) || !(batchB === batch || batchB === 1)) return null;
   const outShape = [...outer, m, n];
-  const out = new Float32Array(batch * m * n);
+  const out = alloc(backend, batch * m * n);
   if (out.length > 0) {
     addon.matmul(
       f32(backend, a), f32(backend, b), out, batch, m, n, k, transposeA, transposeB,
@@ -101,7 +101,7 @@ function fusedMatMulKernel(addon: KernelAddon): NativeKernel {
       const y = batchMatMul(addon, backend, a, b, transposeA, transposeB, undefined, 0, 0);
       if (!y) return null;
       const outShape = tf.backend_util.assertAndGetBroadcastShape(y.shape, bias.shape);
-      const z = new Float32Array(sizeOf(outShape));
+      const z = alloc(backend, sizeOf(outShape));
       addon.binaryOp(BINARY_OPS.Add, f32(backend, y), y.shape, f32(backend, bias), bias.shape, z, outShape);
       backend.disposeIntermediateTensorInfo(y);
       if (act !== 0) addon.unaryOp(ACTIVATION_UNARY[act], z, z, alpha);

@@ -3,7 +3,7 @@
  * over one contiguous block of axes runs in place as [outer, r, inner]; scattered axes are first transposed to the end.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { allFloat32, f32, output, sizeOf, type NativeKernel, type KernelAddon } from './util.ts';
+import { alloc, allFloat32, f32, output, sizeOf, type NativeKernel, type KernelAddon } from './util.ts';
 
 /** Reduction op codes of native/src/reduce.cc. */
 export const REDUCE_OPS = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
@@ -50,7 +50,7 @@ function reduceKernel(addon: KernelAddon, kernelName: keyof typeof REDUCE_OPS): 
       const axes = tf.util.parseAxisParam(axisAttr, x.shape);
       const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
       const finalShape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-      const out = new Float32Array(sizeOf(outShape));
+      const out = alloc(backend, sizeOf(outShape));
       let values = f32(backend, x);
       let block = reductionBlock(x.shape, axes);
       if (!block) {
@@ -77,7 +77,7 @@ function softmaxKernel(addon: KernelAddon): NativeKernel {
       const rank = logits.shape.length;
       if (rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
       const cols = logits.shape[rank - 1];
-      const out = new Float32Array(sizeOf(logits.shape));
+      const out = alloc(backend, sizeOf(logits.shape));
       if (cols > 0) addon.softmax(f32(backend, logits), out.length / cols, cols, out);
       return output(backend, logits.shape, out);
     },
@@ -92,7 +92,9 @@ function transposeKernel(addon: KernelAddon): NativeKernel {
       if (!allFloat32(backend, x)) return null;
       const perm = attrs?.perm as number[];
       const outShape = perm.map((p) => x.shape[p]);
-      return output(backend, outShape, transposeValues(addon, f32(backend, x), x.shape, perm));
+      const out = alloc(backend, sizeOf(x.shape));
+      addon.transpose(f32(backend, x), x.shape, perm, out);
+      return output(backend, outShape, out);
     },
   };
 }

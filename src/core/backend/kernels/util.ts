@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DalAddon } from '../addon.ts';
+import type { BufferPool } from '../pool.ts';
 
 /** The addon functions of native/src/elementwise.cc and reduce.cc (see the comments there for the layouts). */
 export interface ElementwiseAddon {
@@ -84,10 +85,24 @@ export function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
-/** Allocates an output tensor of `shape` whose storage is `values` (default: a fresh zeroed Float32Array). */
+/** The backend's buffer pool (the native backend's; none on a plain cpu backend). */
+function poolOf(backend: MathBackendCPU): BufferPool | undefined {
+  return (backend as MathBackendCPU & { pool?: BufferPool }).pool;
+}
+
+/** Storage for an output of n floats that the kernel overwrites entirely (may be a recycled buffer). */
+export function alloc(backend: MathBackendCPU, n: number): Float32Array {
+  return poolOf(backend)?.alloc(n) ?? new Float32Array(n);
+}
+
+/** Zero-filled storage for an output of n floats. */
+export function allocZeroed(backend: MathBackendCPU, n: number): Float32Array {
+  return poolOf(backend)?.allocZeroed(n) ?? new Float32Array(n);
+}
+
+/** Allocates an output tensor of `shape` whose storage is `values` (default: zero-filled storage). */
 export function output(backend: MathBackendCPU, shape: number[], values?: Float32Array): tf.TensorInfo {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return backend.makeTensorInfo(shape, 'float32', values ?? new Float32Array(size));
+  return backend.makeTensorInfo(shape, 'float32', values ?? allocZeroed(backend, sizeOf(shape)));
 }
 
 export function sizeOf(shape: readonly number[]): number {
