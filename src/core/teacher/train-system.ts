@@ -22,7 +22,6 @@ import type { Metrics } from '../run.ts';
 import { sample, SAMPLER_NAMES } from '../samplers.ts';
 import { makeSchedule, type Schedule } from '../schedule.ts';
 import type { System, SystemContext, SystemState } from '../trainer.ts';
-import { withX0Clipping } from './clip-x0.ts';
 import { balancedConditions, makeTeacherData, type TeacherData } from './data.ts';
 import { Ema } from './ema.ts';
 import { saveDenoiser, type ModelManifest } from './model-checkpoint.ts';
@@ -220,7 +219,7 @@ export class TeacherSystem implements System {
     const rng = Rng.fromState(this.previewRng.state());
     const x = tf.tidy(() => {
       const cond: Condition = conds.labels ? { labels: tf.tensor1d(conds.labels, 'int32') } : { prompts: conds.prompts };
-      const out = sample(withX0Clipping(withGuidance(this.emaModel, guidance)), n, { sampler, steps, cond, rng });
+      const out = sample(withGuidance(this.emaModel, guidance), n, { sampler, steps, cond, rng, clipX0: [-1, 1] });
       return tf.clipByValue(tf.div(tf.add(out, 1), 2), 0, 1);
     });
     const images = x.dataSync() as Float32Array;
