@@ -75,19 +75,39 @@ const RESULTS = join(OUT, 'results.json');
 const PARTIAL = join(OUT, 'partial');
 const MARKDOWN = 'experiments/teachers.md';
 
-const { values } = parseArgs({
-  options: {
-    teachers: { type: 'string', default: ALL_TEACHERS.join(',') },
-    settings: { type: 'string', default: ALL_SETTINGS },
-    cfg: { type: 'string', default: ALL_SCALES },
-    n: { type: 'string', default: DEFAULT_N },
-    'ddpm-n': { type: 'string', default: DEFAULT_DDPM_N },
-    seed: { type: 'string', default: '0' },
-    force: { type: 'boolean', default: false },
-    plan: { type: 'boolean', default: false },
-    render: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: node --import tsx experiments/teachers.ts [--teachers mnist-unet,shapes-unet]
+  [--settings ddim10,ddim25,ddim50,ddpm1000] [--cfg 0,1,3] [--n N] [--ddpm-n N] [--seed S] [--force] [--plan] [--render]
+(see the comment at the top of experiments/teachers.ts)`;
+
+let parsed: ReturnType<typeof parseOptions>;
+try {
+  parsed = parseOptions();
+} catch (e) {
+  process.stderr.write(`teachers: ${(e as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const { values } = parsed;
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      teachers: { type: 'string', default: ALL_TEACHERS.join(',') },
+      settings: { type: 'string', default: ALL_SETTINGS },
+      cfg: { type: 'string', default: ALL_SCALES },
+      n: { type: 'string', default: DEFAULT_N },
+      'ddpm-n': { type: 'string', default: DEFAULT_DDPM_N },
+      seed: { type: 'string', default: '0' },
+      force: { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
+    },
+  });
+}
 
 try {
   await main();
