@@ -1,0 +1,49 @@
+/**
+ * The shipped checkpoints (`checkpoints/*`): every one loads (manifest, sizes and SHA-256 of its weight files checked),
+ * fits the architecture in its manifest, and gives finite outputs — so a bad commit of a teacher or classifier fails
+ * here rather than in a user's run.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifier } from '../src/core/metrics/classifier.ts';
+import { Rng } from '../src/core/rng.ts';
+import { loadModel, MODEL_MANIFEST } from '../src/core/teacher/model-checkpoint.ts';
+
+const ROOT = 'checkpoints';
+const dirs = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, MODEL_MANIFEST)));
+const isTeacher = (d: string) => (JSON.parse(readFileSync(join(ROOT, d, MODEL_MANIFEST), 'utf8')) as { format?: string }).format === 'dal-model';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('shipped checkpoints', () => {
+  it('include the MNIST teacher and both classifiers', () => {
+    expect(dirs).toEqual(expect.arrayContaining(['mnist-unet', 'mnist-classifier', 'shapes-classifier']));
+  });
+
+  it.each(dirs.filter(isTeacher))('%s: loads, has the parameter count of its manifest, and gives a finite ε̂', (d) => {
+    const before = tf.memory().numTensors;
+    const { denoiser, manifest } = loadModel(join(ROOT, d));
+    expect(denoiser.parameterCount).toBe(manifest.parameters);
+    const rng = new Rng(0);
+    const x = rng.normalTensor([2, ...denoiser.sampleShape]);
+    const t = tf.tensor1d([0.3, 0.9]);
+    const cond = denoiser.conditioning === 'prompt' ? { prompts: ['a red cube, side view', ''] } : { labels: tf.tensor1d([3, -1], 'int32') };
+    const eps = denoiser.eps(x, t, cond);
+    expect(eps.shape).toEqual(x.shape);
+    expect(Array.from(eps.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([x, t, eps, ...('labels' in cond ? [cond.labels] : [])]);
+    denoiser.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(dirs.filter((d) => !isTeacher(d)))('%s: loads as a classifier', (d) => {
+    const { model, info } = loadClassifier(join(ROOT, d));
+    expect(info.format).toBe('dal-classifier');
+    model.dispose();
+  });
+});
