@@ -1,4 +1,7 @@
-/** x̂₀ clipping as a sampler option (`clipX0`): the same samples as the `withX0Clipping` adapter, and x₀ in range. */
+/**
+ * x̂₀ clipping as a sampler option (`clipX0`): ε̃ by hand, the same samples as clipping inside the denoiser (a reference
+ * adapter written here), and x₀ in range.
+ */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +9,36 @@ import { GaussianMixtureDenoiser, ringMixture } from '../../src/core/gmm.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { clipX0Eps, sample, type SamplerName } from '../../src/core/samplers.ts';
 import { cosineSchedule } from '../../src/core/schedule.ts';
-import { withX0Clipping } from '../../src/core/teacher/clip-x0.ts';
+import type { Condition, Denoiser } from '../../src/core/denoiser.ts';
+import { perSample } from '../../src/core/parameterization.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+});
+
+/** Reference: the clipping applied inside the denoiser, with α, σ as float32 tensors of t. */
+function withX0Clipping(d: Denoiser, lo: number, hi: number): Denoiser {
+  return {
+    schedule: d.schedule,
+    sampleShape: d.sampleShape,
+    eps: (x: tf.Tensor, t: tf.Tensor1D, cond?: Condition | null) =>
+      tf.tidy(() => clipX0Eps(x, d.eps(x, t, cond), perSample(d.schedule.alphaT(t), x.rank), perSample(d.schedule.sigmaT(t), x.rank), [lo, hi])),
+  };
+}
+
+describe('clipX0Eps', () => {
+  it('leaves ε̂ alone when x̂₀ is inside the range and clips x̂₀ otherwise: ε̃ = (x − α·clip(x̂₀))/σ', () => {
+    const [a, s] = [Math.cos(Math.PI / 4), Math.sin(Math.PI / 4)]; // t = 0.5
+    // x = [0.1, 3]: ε̂ = [0.05, −1] gives x̂₀ = [(0.1 − 0.05s)/a, (3 + s)/a] = [0.0914, 5.24]; the second clips to 1.
+    const [x, eps] = [tf.tensor2d([[0.1, 3]]), tf.tensor2d([[0.05, -1]])];
+    const before = tf.memory().numTensors;
+    const e = clipX0Eps(x, eps, a, s, [-1, 1]);
+    const [e0, e1] = Array.from(e.dataSync());
+    expect(e0).toBeCloseTo(0.05, 5);
+    expect(e1).toBeCloseTo((3 - a * 1) / s, 5);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([e, x, eps]);
+  });
 });
 
 // ring8 has its modes at radius 2, so clipping x̂₀ to [−1, 1] changes every trajectory.
