@@ -9,7 +9,7 @@
  * DAL_NATIVE_ADDON=path benchmarks another build; DAL_NUM_THREADS sets our threads (torch uses the same count).
  */
 import { spawnSync } from 'node:child_process';
-import { requireAddon } from '../src/core/backend/addon.ts';
+import { requireAddon } from '../src/backend/addon.ts';
 
 const addon = requireAddon();
 const args = process.argv.slice(2);

@@ -14,9 +14,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { adam } from '../src/core/backend/adam.ts';
+import { adam } from '../src/backend/adam.ts';
 import { unetTrainStep } from '../src/bench/unet.ts';
-import { initBackend } from '../src/core/backend/index.ts';
+import { initBackend } from '../src/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
 import { UNet } from '../src/core/nn/unet.ts';
 import { Rng } from '../src/core/rng.ts';

@@ -5,8 +5,8 @@
  *   npx tsx experiments/profile-nerf.ts [--backend native|cpu] [--rays 4096] [--steps 3]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adam } from '../src/core/backend/adam.ts';
-import { initBackend, type BackendName } from '../src/core/backend/index.ts';
+import { adam } from '../src/backend/adam.ts';
+import { initBackend, type BackendName } from '../src/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
 import { Rng } from '../src/core/rng.ts';
 import { NerfField } from '../src/nerf/field.ts';

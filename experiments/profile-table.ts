@@ -6,7 +6,7 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon } from '../src/core/backend/addon.ts';
+import { loadAddon } from '../src/backend/addon.ts';
 
 export interface KernelRow {
   kernel: string;

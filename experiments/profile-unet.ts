@@ -9,8 +9,8 @@
  * With --cpu, prints CPU time per kernel over `steps` steps instead (see cpuProfile; for a busy machine).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adam } from '../src/core/backend/adam.ts';
-import { initBackend, type BackendName } from '../src/core/backend/index.ts';
+import { adam } from '../src/backend/adam.ts';
+import { initBackend, type BackendName } from '../src/backend/index.ts';
 import { countParameters, parameterList } from '../src/core/nn/module.ts';
 import { UNet } from '../src/core/nn/unet.ts';
 import { Rng } from '../src/core/rng.ts';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../src/core/backend/index.ts';
+import { initBackend, type BackendName } from '../src/backend/index.ts';
 import { loadMnist } from '../src/core/data/mnist.ts';
 import { shapesBatch } from '../src/core/data/shapes/dataset.ts';
 import { Rng } from '../src/core/rng.ts';

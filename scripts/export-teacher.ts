@@ -7,7 +7,7 @@
  */
 import { setupBackend } from '../src/cli/backend.ts';
 import { DalError } from '../src/core/errors.ts';
-import { exportTeacherRun } from '../src/core/teacher/export.ts';
+import { exportTeacherRun } from '../src/teacher/export.ts';
 
 const [runDir, outDir] = process.argv.slice(2);
 if (!runDir || !outDir) {

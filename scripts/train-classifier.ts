@@ -8,7 +8,7 @@
  * shapes: 2,000 fresh renders from the test seed), which are also stored in the checkpoint's manifest.
  */
 import { parseArgs } from 'node:util';
-import { initBackend, type BackendName } from '../src/core/backend/index.ts';
+import { initBackend, type BackendName } from '../src/backend/index.ts';
 import type { ClassifierKind } from '../src/core/metrics/classifier.ts';
 import { saveClassifier } from '../src/core/metrics/classifier.ts';
 import { trainClassifier } from '../src/core/metrics/classifier-train.ts';

@@ -4,9 +4,9 @@
  * Registration is this list, not an import side effect.
  */
 import * as z from 'zod';
-import { runConfigSchema } from './core/config/schema.ts';
-import { TeacherSystem, teacherConfig } from './core/teacher/train-system.ts';
-import type { System, SystemContext } from './core/trainer.ts';
+import { runConfigSchema } from './core/train/config/schema.ts';
+import { TeacherSystem, teacherConfig } from './teacher/train-system.ts';
+import type { System, SystemContext } from './core/train/trainer.ts';
 import { ToySampleSystem, toySampleConfig } from './toy/sample-system.ts';
 import { ToySdsSystem, toySdsConfig } from './toy/sds-system.ts';
 

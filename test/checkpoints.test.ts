@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/core/metrics/classifier.ts';
 import { Rng } from '../src/core/rng.ts';
-import { loadModel, MODEL_MANIFEST } from '../src/core/teacher/model-checkpoint.ts';
+import { loadModel, MODEL_MANIFEST } from '../src/core/model/model-dir.ts';
 
 const ROOT = 'checkpoints';
 const dirs = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, MODEL_MANIFEST)));

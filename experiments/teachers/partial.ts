@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/core/io/atomic.ts';
 import type { RngState } from '../../src/core/rng.ts';
-import type { TeacherSamplingState } from '../../src/core/teacher/evaluate-teacher.ts';
+import type { TeacherSamplingState } from '../../src/core/metrics/evaluate-model.ts';
 import { cellId, type CellKey, type Fingerprints } from './results.ts';
 
 export interface PartialCell {

@@ -6,7 +6,7 @@
  * Before the run has timed anything, ETAs come from the seconds per evaluation of cells in the results file.
  */
 import { MultiBar, type SingleBar } from 'cli-progress';
-import { formatDuration } from '../../src/core/progress.ts';
+import { formatDuration } from '../../src/core/train/progress.ts';
 
 export interface TableProgressOptions {
   /** U-Net evaluations of all cells of the run */

@@ -5,7 +5,7 @@
  * of that sample size), the sample grids, and the training run. Pure: the caller reads files and checkpoints.
  */
 import { COLORS, SHAPES } from '../../src/core/data/shapes/dataset.ts';
-import type { SamplerName } from '../../src/core/samplers.ts';
+import type { SamplerName } from '../../src/core/diffusion/samplers.ts';
 import { cellCost, findCell, secondsPerEval, type CellKey, type CellResult, type Fingerprints, type ResultsFile } from './results.ts';
 import type { TrainingSummary } from './training-curve.ts';
 

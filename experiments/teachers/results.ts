@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { DalError } from '../../src/core/errors.ts';
 import { writeFileAtomic } from '../../src/core/io/atomic.ts';
-import type { SamplerName } from '../../src/core/samplers.ts';
+import type { SamplerName } from '../../src/core/diffusion/samplers.ts';
 
 /** 'real': held-out real images scored like samples — the floor of FID / the ceiling of accuracy at that n. */
 export type CellSampler = SamplerName | 'real';

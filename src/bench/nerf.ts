@@ -4,7 +4,7 @@
  * Rays as the peer draws them: origins N(0, 0.1²) around (0, 0, 2.5), directions normalize(N(0, 0.2²) + (0, 0, −1)).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adam } from '../core/backend/adam.ts';
+import { adam } from '../backend/adam.ts';
 import { countParameters, parameterList } from '../core/nn/module.ts';
 import { Rng } from '../core/rng.ts';
 import { NerfField } from '../nerf/field.ts';

@@ -4,7 +4,7 @@
  * and the dal/peer ratios.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../core/backend/index.ts';
+import { initBackend, type BackendName } from '../backend/index.ts';
 import { findPeer, runPeer } from './peer.ts';
 import { workloads, type WorkloadName, type WorkloadResult } from './workload.ts';
 

@@ -4,7 +4,7 @@
  * forward pass alone (`forward_ms`) and the parameter count.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adam } from '../core/backend/adam.ts';
+import { adam } from '../backend/adam.ts';
 import { countParameters, parameterList } from '../core/nn/module.ts';
 import { UNet, type UNetConfig } from '../core/nn/unet.ts';
 import { Rng } from '../core/rng.ts';

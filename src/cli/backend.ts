@@ -3,7 +3,7 @@
  * registers gradients, through the backend module's `initBackend`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, initBackend, type BackendName } from '../core/backend/index.ts';
+import { BACKEND_NAMES, initBackend, type BackendName } from '../backend/index.ts';
 
 export { BACKEND_NAMES, type BackendName };
 

@@ -2,11 +2,11 @@
  * Figures of a 2-D point cloud on a mixture prior: how the points sit on the modes (shares, spread, distances; the
  * quantities of issue 2's acceptance and DESIGN.md's known results), and the scatter plot over the true modes.
  */
-import type { GmmSpec } from '../core/gmm.ts';
-import { modeStats } from '../core/gmm.ts';
+import type { GmmSpec } from '../core/diffusion/gmm.ts';
+import { modeStats } from '../core/diffusion/gmm.ts';
 import type { RgbaImage } from '../core/io/png.ts';
 import { scatterPlot } from '../core/plot/scatter.ts';
-import type { Metrics } from '../core/run.ts';
+import type { Metrics } from '../core/train/run.ts';
 
 /**
  * Mode figures of points [N,2] (nearest-mean assignment): `shareMin`/`shareMax` over the components, `spread` (mean

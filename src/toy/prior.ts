@@ -4,11 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
-import { count } from '../core/config/schema.ts';
+import { count } from '../core/train/config/schema.ts';
 import { DalError } from '../core/errors.ts';
-import type { Condition } from '../core/denoiser.ts';
-import { GaussianMixtureDenoiser, ringMixture } from '../core/gmm.ts';
-import { makeSchedule } from '../core/schedule.ts';
+import type { Condition } from '../core/diffusion/denoiser.ts';
+import { GaussianMixtureDenoiser, ringMixture } from '../core/diffusion/gmm.ts';
+import { makeSchedule } from '../core/diffusion/schedule.ts';
 
 /** `{type: ring, n, radius, std}`: n equal-weight components, component k at angle 2πk/n. */
 export const ringPriorConfig = z.strictObject({
@@ -22,7 +22,7 @@ export const ringPriorConfig = z.strictObject({
 export const priorConfig = z.discriminatedUnion('type', [ringPriorConfig]);
 export type PriorConfig = z.infer<typeof priorConfig>;
 
-/** Mirrors `ScheduleConfig` of src/core/schedule.ts (VP, continuous t). */
+/** Mirrors `ScheduleConfig` of src/core/diffusion/schedule.ts (VP, continuous t). */
 export const scheduleConfig = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('cosine') }),
   z.strictObject({ type: z.literal('linear'), betaStart: z.number().positive().optional(), betaEnd: z.number().positive().optional() }),

@@ -5,16 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
-import { withGuidance } from '../core/cfg.ts';
-import { count } from '../core/config/schema.ts';
-import type { GaussianMixtureDenoiser } from '../core/gmm.ts';
+import { withGuidance } from '../core/diffusion/guidance.ts';
+import { count } from '../core/train/config/schema.ts';
+import type { GaussianMixtureDenoiser } from '../core/diffusion/gmm.ts';
 import { writeNpy } from '../core/io/npy.ts';
 import { writePng } from '../core/io/png.ts';
 import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { Rng } from '../core/rng.ts';
-import type { Metrics } from '../core/run.ts';
-import { sample, SAMPLER_NAMES } from '../core/samplers.ts';
-import type { System, SystemContext, SystemState } from '../core/trainer.ts';
+import type { Metrics } from '../core/train/run.ts';
+import { sample, SAMPLER_NAMES } from '../core/diffusion/samplers.ts';
+import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { distancesToNearest, modeMetrics, modesPlot } from './figures.ts';
 import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
 

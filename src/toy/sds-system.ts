@@ -6,21 +6,21 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
-import { optimizerTensors, restoreOptimizer } from '../core/checkpoint.ts';
-import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/config/optimizer.ts';
-import type { Scalar } from '../core/config/scalar.ts';
-import { count } from '../core/config/schema.ts';
-import { sdsConfig } from '../core/config/sds.ts';
-import type { Condition } from '../core/denoiser.ts';
+import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
+import type { Scalar } from '../core/train/config/scalar.ts';
+import { count } from '../core/train/config/schema.ts';
+import { sdsConfig } from '../core/train/config/sds.ts';
+import type { Condition } from '../core/diffusion/denoiser.ts';
 import { DalError } from '../core/errors.ts';
-import type { GaussianMixtureDenoiser } from '../core/gmm.ts';
+import type { GaussianMixtureDenoiser } from '../core/diffusion/gmm.ts';
 import { writeNpy } from '../core/io/npy.ts';
 import { writePng } from '../core/io/png.ts';
 import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { Rng } from '../core/rng.ts';
-import type { Metrics } from '../core/run.ts';
-import { sds } from '../core/sds.ts';
-import type { System, SystemContext, SystemState } from '../core/trainer.ts';
+import type { Metrics } from '../core/train/run.ts';
+import { sds } from '../core/diffusion/sds.ts';
+import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { distancesTo, distancesToNearest, fractionWithin, median, modeMetrics, modesPlot } from './figures.ts';
 import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
 

@@ -1,9 +1,9 @@
-/** The fused native Adam (src/core/backend/adam.ts, native/src/adam.cc) against tfjs's AdamOptimizer. */
+/** The fused native Adam (src/backend/adam.ts, native/src/adam.cc) against tfjs's AdamOptimizer. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { adam, FusedAdamOptimizer } from '../../src/core/backend/adam.ts';
-import { initBackend, nativeAvailable } from '../../src/core/backend/index.ts';
-import { optimizerTensors, restoreOptimizer } from '../../src/core/checkpoint.ts';
+import { adam, FusedAdamOptimizer } from '../../src/backend/adam.ts';
+import { initBackend, nativeAvailable } from '../../src/backend/index.ts';
+import { optimizerTensors, restoreOptimizer } from '../../src/core/train/checkpoint.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { randn, relErr, TOL } from './compare.ts';
 

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/core/backend/index.ts';
+import { nativeAvailable } from '../../src/backend/index.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 const BROADCAST_CASES: [number[], number[]][] = [

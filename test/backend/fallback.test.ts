@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { availableBackends, initBackend, nativeAvailable } from '../../src/core/backend/index.ts';
-import { nativeKernelNames } from '../../src/core/backend/native.ts';
+import { availableBackends, initBackend, nativeAvailable } from '../../src/backend/index.ts';
+import { nativeKernelNames } from '../../src/backend/native.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 describe.runIf(nativeAvailable())('native backend fallback', () => {

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/core/backend/index.ts';
-import { nativeGroupNormSilu } from '../../src/core/backend/fused.ts';
+import { nativeAvailable } from '../../src/backend/index.ts';
+import { nativeGroupNormSilu } from '../../src/backend/fused.ts';
 import { silu as siluOp } from '../../src/core/nn/activations.ts';
 import { GroupNorm, groupNorm } from '../../src/core/nn/groupnorm.ts';
 import { relErr, randn, runOn } from './compare.ts';

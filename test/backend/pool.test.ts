@@ -1,9 +1,9 @@
-/** The native backend's output-buffer recycling (src/core/backend/pool.ts): reuse, and the cases that must not reuse. */
+/** The native backend's output-buffer recycling (src/backend/pool.ts): reuse, and the cases that must not reuse. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend, nativeAvailable } from '../../src/core/backend/index.ts';
-import type { NativeBackend } from '../../src/core/backend/native.ts';
-import { BufferPool } from '../../src/core/backend/pool.ts';
+import { initBackend, nativeAvailable } from '../../src/backend/index.ts';
+import type { NativeBackend } from '../../src/backend/native.ts';
+import { BufferPool } from '../../src/backend/pool.ts';
 
 describe('BufferPool', () => {
   it('recycles a released buffer of the same length, and zero-fills it for allocZeroed', () => {

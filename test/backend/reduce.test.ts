@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/core/backend/index.ts';
-import { reductionBlock } from '../../src/core/backend/kernels/reduce.ts';
+import { nativeAvailable } from '../../src/backend/index.ts';
+import { reductionBlock } from '../../src/backend/kernels/reduce.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 const CASES: [number[], number | number[] | undefined][] = [

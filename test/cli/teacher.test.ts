@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/core/io/npy.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { cosineSchedule } from '../../src/core/schedule.ts';
-import { saveDenoiser } from '../../src/core/teacher/model-checkpoint.ts';
-import { UNetDenoiser } from '../../src/core/teacher/unet-denoiser.ts';
+import { cosineSchedule } from '../../src/core/diffusion/schedule.ts';
+import { saveDenoiser } from '../../src/core/model/model-dir.ts';
+import { UNetDenoiser } from '../../src/core/model/unet-denoiser.ts';
 import { parseClip } from '../../src/cli/commands/sample.ts';
 import { dal } from './dal.ts';
 

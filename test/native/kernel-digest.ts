@@ -4,7 +4,7 @@
  * {threads, digests} — one FNV-1a hash of the output bits per case — as JSON.
  */
 import { Rng } from '../../src/core/rng.ts';
-import { requireAddon } from '../../src/core/backend/addon.ts';
+import { requireAddon } from '../../src/backend/addon.ts';
 
 const addon = requireAddon();
 const rng = new Rng(7);

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { addonLoadError, loadAddon, type DalAddon } from '../../src/core/backend/addon.ts';
+import { addonLoadError, loadAddon, type DalAddon } from '../../src/backend/addon.ts';
 
 /** The addon; fails the suite (with the reason) when it is unavailable. */
 export function addonOrFail(): DalAddon {

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { configToYaml, loadConfig, parseSet } from '../../src/core/config/load.ts';
+import { configToYaml, loadConfig, parseSet } from '../../src/core/train/config/load.ts';
 import { readNpy } from '../../src/core/io/npy.ts';
 import { decodePng } from '../../src/core/io/png.ts';
 import { readEventFile } from '../../src/core/log/reader.ts';
-import type { Progress } from '../../src/core/progress.ts';
-import { RunDir } from '../../src/core/run.ts';
-import { train } from '../../src/core/trainer.ts';
+import type { Progress } from '../../src/core/train/progress.ts';
+import { RunDir } from '../../src/core/train/run.ts';
+import { train } from '../../src/core/train/trainer.ts';
 import { createSystem, runConfig } from '../../src/systems.ts';
 
 const quiet = (): Progress => ({ update() {}, log() {}, stop() {} });

@@ -1,15 +1,15 @@
 /**
  * `dal eval CHECKPOINT [--n 1000] [--steps 50] [--sampler ddim] [--guidance 3] [--seed 0] [--json] [--write]`:
- * the sample quality of a teacher (src/core/teacher/evaluate-teacher.ts) — class accuracy by dal's classifier (and,
+ * the sample quality of a teacher (src/core/metrics/evaluate-model.ts) — class accuracy by dal's classifier (and,
  * for MNIST, by the independent k-NN), the worst class, FID, precision and recall against held-out real data.
  * `--write` records the figures in the checkpoint's manifest.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DalError } from '../../core/errors.ts';
 import { Evaluator } from '../../core/metrics/evaluate.ts';
-import { SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
-import { sampleTeacher, scoreTeacherSamples, teacherKind } from '../../core/teacher/evaluate-teacher.ts';
-import { loadModel, updateModelMetrics } from '../../core/teacher/model-checkpoint.ts';
+import { SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/samplers.ts';
+import { sampleTeacher, scoreTeacherSamples, teacherKind } from '../../core/metrics/evaluate-model.ts';
+import { loadModel, updateModelMetrics } from '../../core/model/model-dir.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 
 interface EvalArgs {

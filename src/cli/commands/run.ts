@@ -6,11 +6,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { configToYaml, loadConfig, parseSet } from '../../core/config/load.ts';
+import { configToYaml, loadConfig, parseSet } from '../../core/train/config/load.ts';
 import { DalError } from '../../core/errors.ts';
-import { formatNumber } from '../../core/progress.ts';
-import { CONFIG_FILE, RunDir, type Metrics } from '../../core/run.ts';
-import { train } from '../../core/trainer.ts';
+import { formatNumber } from '../../core/train/progress.ts';
+import { CONFIG_FILE, RunDir, type Metrics } from '../../core/train/run.ts';
+import { train } from '../../core/train/trainer.ts';
 import { createSystem, runConfig, systemDescriptions, type RunConfig } from '../../systems.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 

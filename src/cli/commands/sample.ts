@@ -9,14 +9,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import * as tf from '@tensorflow/tfjs-core';
-import { withGuidance } from '../../core/cfg.ts';
+import { withGuidance } from '../../core/diffusion/guidance.ts';
 import { classId, parsePrompt } from '../../core/data/shapes/dataset.ts';
-import type { Denoiser } from '../../core/denoiser.ts';
+import type { Denoiser } from '../../core/diffusion/denoiser.ts';
 import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
-import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/samplers.ts';
-import { isModelDir, loadModel, MODEL_MANIFEST } from '../../core/teacher/model-checkpoint.ts';
+import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/samplers.ts';
+import { isModelDir, loadModel, MODEL_MANIFEST } from '../../core/model/model-dir.ts';
 import { makePrior } from '../../toy/prior.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { MANIFEST, loadCheckpoint, saveCheckpoint } from '../checkpoint.ts';
+import { MANIFEST, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.ts';
 import { DalError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { Conv2d } from '../nn/conv.ts';

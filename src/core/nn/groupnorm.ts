@@ -4,7 +4,7 @@
  * γ = 1, β = 0, ε = 1e-5, biased variance.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nativeGroupNormSilu } from '../backend/fused.ts';
+import { nativeGroupNormSilu } from '../../backend/fused.ts';
 import { groupNormFused } from './groupnorm_fused.ts';
 import { constantVariable } from './init.ts';
 import { ModuleBase, type ModuleEntries } from './module.ts';

@@ -1,0 +1,178 @@
+/**
+ * Training checkpoints: everything a run needs to continue exactly where it stopped — named parameter tensors,
+ * optimizer state, RNG states, the step — as `tensors-<step>.bin` (raw little-endian float32/int32, concatenated) plus
+ * `manifest.json` (index, SHA-256 of the data file, RNG states, extra JSON). Both are written atomically; the manifest
+ * is written last and is the commit point, so a crash at any moment leaves either the previous checkpoint or the new
+ * one, never a mix. Only the latest checkpoint is kept.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { DalError } from '../errors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import type { RngState } from '../rng.ts';
+
+export const MANIFEST = 'manifest.json';
+const FORMAT = 'dal-checkpoint';
+const VERSION = 1;
+
+type Dtype = 'float32' | 'int32';
+
+/** What a checkpoint holds. Tensor names must be unique; their order is preserved. */
+export interface CheckpointData {
+  /** The next step to run (= number of steps completed). */
+  step: number;
+  tensors: Record<string, tf.Tensor>;
+  rngs: Record<string, RngState>;
+  /** Any further JSON the system needs (counters, small arrays). */
+  extra?: unknown;
+}
+
+interface TensorEntry {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  offset: number;
+  bytes: number;
+}
+
+interface Manifest {
+  format: typeof FORMAT;
+  version: number;
+  step: number;
+  savedAt: string;
+  data: string;
+  sha256: string;
+  tensors: TensorEntry[];
+  rngs: Record<string, RngState>;
+  extra?: unknown;
+}
+
+/** Writes a checkpoint into `dir` (created if needed), replacing the previous one there. */
+export function saveCheckpoint(dir: string, ckpt: CheckpointData): void {
+  const entries: TensorEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of Object.entries(ckpt.tensors)) {
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') {
+      throw new Error(`checkpoint: tensor "${name}" has dtype ${t.dtype}; only float32 and int32 are stored`);
+    }
+    const values = t.dataSync() as Float32Array | Int32Array;
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    entries.push({ name, dtype: t.dtype, shape: [...t.shape], offset, bytes: bytes.byteLength });
+    chunks.push(bytes);
+    offset += bytes.byteLength;
+  }
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('checkpoint: big-endian hosts are not supported');
+  const blob = Buffer.concat(chunks);
+  const data = `tensors-${String(ckpt.step).padStart(8, '0')}.bin`;
+  writeFileAtomic(join(dir, data), blob);
+  const manifest: Manifest = {
+    format: FORMAT,
+    version: VERSION,
+    step: ckpt.step,
+    savedAt: new Date().toISOString(),
+    data,
+    sha256: createHash('sha256').update(blob).digest('hex'),
+    tensors: entries,
+    rngs: ckpt.rngs,
+    extra: ckpt.extra,
+  };
+  writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+  // The new manifest is durable: older data files (and temp files of interrupted writes) can go.
+  for (const f of readdirSync(dir)) {
+    if ((f.startsWith('tensors-') && f !== data) || f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** True when `dir` holds a checkpoint manifest. */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, MANIFEST));
+}
+
+/**
+ * Reads the checkpoint in `dir`. The caller owns (and disposes) the returned tensors.
+ * @throws DalError naming the file when the manifest or data file is missing, unreadable, truncated or altered
+ */
+export function loadCheckpoint(dir: string): CheckpointData {
+  const manifestPath = join(dir, MANIFEST);
+  if (!existsSync(manifestPath)) throw new DalError(`no checkpoint: ${manifestPath} does not exist`);
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new DalError(`corrupt checkpoint manifest ${manifestPath}: ${(e as Error).message}`);
+  }
+  if (m?.format !== FORMAT || m.version !== VERSION || !Array.isArray(m.tensors) || typeof m.data !== 'string') {
+    throw new DalError(`${manifestPath} is not a dal checkpoint manifest (format ${FORMAT} v${VERSION})`);
+  }
+  const dataPath = join(dir, m.data);
+  if (!existsSync(dataPath)) throw new DalError(`checkpoint data file missing: ${dataPath} (named by ${manifestPath})`);
+  const blob = readFileSync(dataPath);
+  const size = m.tensors.reduce((a, e) => a + e.bytes, 0);
+  if (blob.byteLength !== size) {
+    throw new DalError(`corrupt checkpoint: ${dataPath} has ${blob.byteLength} bytes, its manifest says ${size}`);
+  }
+  if (createHash('sha256').update(blob).digest('hex') !== m.sha256) {
+    throw new DalError(`corrupt checkpoint: ${dataPath} does not match the SHA-256 in ${manifestPath}`);
+  }
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const e of m.tensors) {
+    // Copy out of the file buffer so each tensor owns aligned memory.
+    const bytes = blob.subarray(e.offset, e.offset + e.bytes);
+    const values = e.dtype === 'int32' ? new Int32Array(e.bytes / 4) : new Float32Array(e.bytes / 4);
+    new Uint8Array(values.buffer).set(bytes);
+    tensors[e.name] = tf.tensor(values, e.shape, e.dtype);
+  }
+  return { step: m.step, tensors, rngs: m.rngs, extra: m.extra };
+}
+
+/** Modification time of the checkpoint in `dir` (ms), or 0 when there is none (tests wait on it). */
+export function checkpointMtime(dir: string): number {
+  const p = join(dir, MANIFEST);
+  return existsSync(p) ? statSync(p).mtimeMs : 0;
+}
+
+/** Adam's bias-correction accumulators (β₁ᵗ, β₂ᵗ): tfjs recomputes them with pow() on setWeights, which differs from
+ * the running product in the last float32 bit, so they are saved and restored verbatim. */
+interface AdamAccumulators {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function adamAccumulators(opt: tf.Optimizer): AdamAccumulators | null {
+  const o = opt as unknown as Partial<AdamAccumulators>;
+  return o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable ? (o as AdamAccumulators) : null;
+}
+
+/**
+ * An optimizer's full state as named tensors (`<prefix>/<weight name>`, in `getWeights()` order). The caller disposes
+ * the returned tensors (they are copies).
+ */
+export async function optimizerTensors(opt: tf.Optimizer, prefix = 'optimizer'): Promise<Record<string, tf.Tensor>> {
+  const out: Record<string, tf.Tensor> = {};
+  const weights = await opt.getWeights();
+  for (const w of weights) out[`${prefix}/${w.name}`] = w.name === 'iter' ? w.tensor : w.tensor.clone();
+  const acc = adamAccumulators(opt);
+  if (acc) {
+    out[`${prefix}#accBeta1`] = acc.accBeta1.clone();
+    out[`${prefix}#accBeta2`] = acc.accBeta2.clone();
+  }
+  return out;
+}
+
+/** Restores what `optimizerTensors` saved (takes the tensors of `ckpt` whose names start with `prefix`). */
+export async function restoreOptimizer(opt: tf.Optimizer, tensors: Record<string, tf.Tensor>, prefix = 'optimizer'): Promise<void> {
+  const weights = Object.entries(tensors)
+    .filter(([name]) => name.startsWith(`${prefix}/`))
+    .map(([name, tensor]) => ({ name: name.slice(prefix.length + 1), tensor }));
+  await opt.setWeights(weights);
+  const acc = adamAccumulators(opt);
+  const b1 = tensors[`${prefix}#accBeta1`];
+  const b2 = tensors[`${prefix}#accBeta2`];
+  if (acc && b1 && b2) {
+    acc.accBeta1.assign(b1);
+    acc.accBeta2.assign(b2);
+  }
+}

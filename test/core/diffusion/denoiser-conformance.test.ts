@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { withGuidance } from '../../../src/core/diffusion/guidance.ts';
+import { GaussianMixtureDenoiser, ringMixture, type GmmSpec } from '../../../src/core/diffusion/gmm.ts';
+import { withPrediction } from '../../../src/core/diffusion/parameterization.ts';
+import type { Rng } from '../../../src/core/rng.ts';
+import { cosineSchedule, linearSchedule, makeSchedule } from '../../../src/core/diffusion/schedule.ts';
+import { describeDenoiserConformance } from './denoiser-conformance.ts';
+
+const ring8 = ringMixture();
+const randomLabels = (batch: number, rng: Rng) =>
+  ({ labels: tf.tensor1d(Array.from({ length: batch }, () => rng.int(9) - 1), 'int32') }) as const;
+const ringSamples = (n: number, rng: Rng) => new GaussianMixtureDenoiser(ring8, cosineSchedule()).sample(n, rng);
+
+describeDenoiserConformance('GaussianMixtureDenoiser ring8 (cosine)', () => new GaussianMixtureDenoiser(ring8, cosineSchedule()), {
+  cond: randomLabels,
+  sampleX0: ringSamples,
+  roundTrip: (d) => {
+    const g = d as GaussianMixtureDenoiser;
+    const json = JSON.parse(JSON.stringify({ spec: g.spec, schedule: g.schedule.config }));
+    return new GaussianMixtureDenoiser(json.spec as GmmSpec, makeSchedule(json.schedule));
+  },
+});
+
+describeDenoiserConformance(
+  'GaussianMixtureDenoiser 3-D (linear β)',
+  () =>
+    new GaussianMixtureDenoiser(
+      { means: [[1, 0, -1], [-0.5, 2, 0.3]], stds: [0.3, 0.6], weights: [0.7, 0.3] },
+      linearSchedule(),
+    ),
+  { batch: 5, cond: (batch, rng) => ({ labels: tf.tensor1d(Array.from({ length: batch }, () => rng.int(3) - 1), 'int32') }) },
+);
+
+describeDenoiserConformance('withGuidance(ring8, s = 3)', () => withGuidance(new GaussianMixtureDenoiser(ring8, cosineSchedule()), 3), {
+  cond: randomLabels,
+  sampleX0: ringSamples,
+});
+
+describeDenoiserConformance(
+  'withPrediction(x₀-predictor of ring8)',
+  () => {
+    const gmm = new GaussianMixtureDenoiser(ring8, cosineSchedule());
+    // the posterior mean E[x₀ | x_t] = (x_t − σε)/α as a raw x₀-predictor
+    return withPrediction(
+      {
+        schedule: gmm.schedule,
+        sampleShape: gmm.sampleShape,
+        predict: (x, t, cond) =>
+          tf.tidy(() => {
+            const a = tf.reshape(gmm.schedule.alphaT(t), [-1, 1]);
+            const s = tf.reshape(gmm.schedule.sigmaT(t), [-1, 1]);
+            return tf.div(tf.sub(x, tf.mul(s, gmm.eps(x, t, cond))), a);
+          }),
+      },
+      'x0',
+    );
+  },
+  { cond: randomLabels, sampleX0: ringSamples },
+);

@@ -1,0 +1,98 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nullCondition, withGuidance } from '../../../src/core/diffusion/guidance.ts';
+import type { Condition, Denoiser } from '../../../src/core/diffusion/denoiser.ts';
+import { cosineSchedule } from '../../../src/core/diffusion/schedule.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/**
+ * A fake denoiser with known outputs: ε(x, y) = x + 10·y for label y ≥ 0, ε(x, ∅) = x − 1 for label −1 or no condition.
+ * It records the batch size of every call.
+ */
+function fakeDenoiser(): Denoiser & { calls: number[] } {
+  const calls: number[] = [];
+  return {
+    calls,
+    schedule: cosineSchedule(),
+    sampleShape: [2],
+    eps(x: tf.Tensor, t: tf.Tensor1D, cond?: Condition | null) {
+      calls.push(x.shape[0]);
+      expect(t.shape[0]).toBe(x.shape[0]);
+      return tf.tidy(() => {
+        if (!cond?.labels) return tf.sub(x, 1);
+        expect(cond.labels.shape[0]).toBe(x.shape[0]);
+        const y = tf.reshape(tf.cast(cond.labels, 'float32'), [-1, 1]);
+        return tf.where(tf.tile(tf.equal(y, -1), [1, 2]), tf.sub(x, 1), tf.add(x, tf.mul(y, 10)));
+      });
+    },
+  };
+}
+
+describe('classifier-free guidance', () => {
+  const xVals = [
+    [0.5, -1],
+    [2, 3],
+    [-0.25, 0],
+  ];
+  const labelVals = [1, 4, 0];
+
+  it('pins ε̃ = ε(x, ∅) + s·(ε(x, y) − ε(x, ∅)) and evaluates both branches in one batched call', () => {
+    const fake = fakeDenoiser();
+    const x = tf.tensor2d(xVals);
+    const t = tf.tensor1d([0.1, 0.5, 0.9]);
+    const labels = tf.tensor1d(labelVals, 'int32');
+    for (const s of [2.5, -0.5, 7]) {
+      fake.calls.length = 0;
+      const before = tf.memory().numTensors;
+      const out = withGuidance(fake, s).eps(x, t, { labels });
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(fake.calls).toEqual([6]); // [x; x], once
+      const got = out.arraySync() as number[][];
+      xVals.forEach((row, i) =>
+        row.forEach((xv, j) => {
+          const epsU = xv - 1;
+          const epsC = xv + 10 * labelVals[i];
+          expect(got[i][j]).toBeCloseTo(epsU + s * (epsC - epsU), 4);
+        }),
+      );
+      out.dispose();
+    }
+    tf.dispose([x, t, labels]);
+  });
+
+  it('s = 1 is the conditional model, s = 0 the unconditional one, null cond is unguided', () => {
+    const fake = fakeDenoiser();
+    const x = tf.tensor2d(xVals);
+    const t = tf.tensor1d([0.1, 0.5, 0.9]);
+    const labels = tf.tensor1d(labelVals, 'int32');
+    const cases: [number, Condition | null, (xv: number, i: number) => number][] = [
+      [1, { labels }, (xv, i) => xv + 10 * labelVals[i]],
+      [0, { labels }, (xv) => xv - 1],
+      [3, null, (xv) => xv - 1],
+      [3, {}, (xv) => xv - 1],
+    ];
+    for (const [s, cond, expected] of cases) {
+      fake.calls.length = 0;
+      const out = withGuidance(fake, s).eps(x, t, cond);
+      expect(fake.calls).toEqual([3]);
+      const got = out.arraySync() as number[][];
+      xVals.forEach((row, i) => row.forEach((xv, j) => expect(got[i][j]).toBeCloseTo(expected(xv, i), 5)));
+      out.dispose();
+    }
+    tf.dispose([x, t, labels]);
+  });
+
+  it('nullCondition maps labels to −1 and prompts to empty strings', () => {
+    const labels = tf.tensor1d([3, 1], 'int32');
+    const n = nullCondition({ labels, prompts: ['a red cube', 'a blue torus'] }, 2);
+    expect(Array.from(n.labels!.dataSync())).toEqual([-1, -1]);
+    expect(n.labels!.dtype).toBe('int32');
+    expect(n.prompts).toEqual(['', '']);
+    expect(nullCondition({}, 2)).toEqual({});
+    tf.dispose([labels, n.labels!]);
+  });
+});
