@@ -118,7 +118,8 @@ export class DreamfusionSystem implements System {
       ['lambda/opaque', cfg.regularizers.opaque],
     ];
     for (const [name, v] of scheduled) if (!v.isConstant) terms[name] = at(v);
-    this.checkField(step);
+    // A non-finite term is the trainer's to report (naming the term); a NaN that hides in the field is caught here.
+    if (Object.values(terms).every(Number.isFinite)) this.checkField(step);
     const every = cfg.export.every;
     if (every > 0 && (step + 1) % every === 0 && step + 1 < this.ctx.steps) this.export();
     return terms;
