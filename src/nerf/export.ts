@@ -6,16 +6,19 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { writeNpy } from '../core/io/npy.ts';
 import { imageGrid, writePng, type RgbaImage } from '../core/io/png.ts';
 import { loadClassifier } from '../core/metrics/classifier.ts';
 import { DalError } from '../core/errors.ts';
-import type { Metrics } from '../core/train/run.ts';
+import { Rng } from '../core/rng.ts';
+import { hasCheckpoint, loadCheckpoint } from '../core/train/checkpoint.ts';
+import type { Metrics, RunDir } from '../core/train/run.ts';
 import { turntableCameras } from './camera.ts';
-import type { DreamfusionConfig } from './dreamfusion-config.ts';
+import { makeField, type DreamfusionConfig } from './dreamfusion-config.ts';
 import type { Field } from './field.ts';
 import { scoreTurntable } from './metrics.ts';
-import type { PromptClass } from './prompt.ts';
+import { promptClass, type PromptClass } from './prompt.ts';
 import { renderImages } from './render.ts';
 
 /** The turntable renders (albedo over white, bin-midpoint samples): [V·32·32·3]. */
@@ -48,5 +51,31 @@ export async function exportRun(dir: string, field: Field, cfg: DreamfusionConfi
     return { ...scoreTurntable(model, images, views, target) };
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Re-exports a run from its latest checkpoint (`dal export`): rebuilds the field from the run's config, loads its
+ * parameters and writes the outputs again with `opts`.
+ * @throws DalError when the run has no checkpoint or the checkpoint does not fit the config
+ */
+export async function exportCheckpoint(run: RunDir, cfg: DreamfusionConfig, opts: ExportOptions = {}): Promise<Metrics> {
+  if (!hasCheckpoint(run.checkpoints)) throw new DalError(`${run.root} has no checkpoint (${run.checkpoints}/manifest.json): nothing to export`);
+  const target = promptClass(cfg.prompt);
+  if (!target) throw new DalError(`${run.configFile}: system.prompt "${cfg.prompt}" is not "a <colour> <shape>"`);
+  const field = makeField(cfg.field, new Rng(0));
+  const ckpt = loadCheckpoint(run.checkpoints);
+  try {
+    for (const [name, v] of Object.entries(field.parameters())) {
+      const t = ckpt.tensors[`field/${name}`];
+      if (!t || t.shape.join() !== v.shape.join()) {
+        throw new DalError(`${run.checkpoints}: field/${name} is [${t?.shape ?? 'missing'}], the config's field needs [${v.shape}]`);
+      }
+      v.assign(t);
+    }
+    return await exportRun(run.root, field, cfg, target, opts);
+  } finally {
+    tf.dispose(Object.values(ckpt.tensors));
+    field.dispose();
   }
 }
