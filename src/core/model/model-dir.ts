@@ -47,6 +47,8 @@ export interface ModelManifest {
   training: { steps: number; seconds: number; config?: unknown };
   /** Measured figures (accuracy, FID, …), filled in by `dal eval --write`. */
   metrics: Record<string, number | string>;
+  /** The classifier-free guidance scale the teacher was evaluated at (see `evaluatedGuidance`). */
+  guidance?: number;
   createdAt: string;
   weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
   files: { path: string; bytes: number; sha256: string }[];
@@ -106,12 +108,31 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
   return manifest;
 }
 
-/** Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. */
-export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics']): ModelManifest {
+/**
+ * Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. `guidance`, the scale
+ * the metrics were measured at, becomes the manifest's `guidance` unless it has one (the first evaluation defines it).
+ */
+export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], guidance?: number): ModelManifest {
   const m = readModelManifest(dir);
   m.metrics = { ...m.metrics, ...metrics };
+  if (m.guidance === undefined && guidance !== undefined) m.guidance = guidance;
   writeManifest(dir, m);
   return m;
+}
+
+/**
+ * The guidance scale `dal sample` and `dal eval` use when `--guidance` is not given: the manifest's `guidance`, else
+ * the one scale its recorded metrics were measured at (keys `<sampler><steps>_cfg<G>/…`, as `dal eval --write`
+ * writes them), else 1 (the conditional model alone).
+ */
+export function evaluatedGuidance(m: Pick<ModelManifest, 'guidance' | 'metrics'>): number {
+  if (typeof m.guidance === 'number' && Number.isFinite(m.guidance)) return m.guidance;
+  const scales = new Set<number>();
+  for (const key of Object.keys(m.metrics ?? {})) {
+    const match = /^[a-z]+\d+_cfg([0-9.]+)\//.exec(key);
+    if (match) scales.add(Number(match[1]));
+  }
+  return scales.size === 1 ? [...scales][0] : 1;
 }
 
 /**
