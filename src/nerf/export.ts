@@ -1,7 +1,7 @@
 /**
  * A DreamFusion run's outputs, written atomically (each file replaced whole, so a viewer following the run never reads
  * half a file): `turntable.npy` [V, 32, 32, 3] in [0, 1] (V azimuths at one elevation, the teacher's resolution),
- * `images/turntable.png` (the strip), and the scores (metrics.ts). Called at the end of a run, every `export.every`
+ * `images/turntable.png` (the strip), the mesh (`density.npy`, `mesh.ply`, `mesh.glb`: mesh/export.ts) and the scores. Called at the end of a run, every `export.every`
  * steps, and by `dal export`.
  */
 import { existsSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { turntableCameras } from './camera.ts';
 import { makeField, type DreamfusionConfig } from './dreamfusion-config.ts';
 import type { Field } from './field.ts';
 import { scoreTurntable } from './metrics.ts';
+import { exportMesh } from './mesh/index.ts';
+import { SHAPES } from '../core/data/shapes/primitives.ts';
 import { promptClass, type PromptClass } from './prompt.ts';
 import { renderImages } from './render.ts';
 
@@ -39,19 +41,42 @@ export interface ExportOptions {
   threshold?: number;
 }
 
-/** Writes the outputs into `dir` and returns the scores. */
-export async function exportRun(dir: string, field: Field, cfg: DreamfusionConfig, target: PromptClass, _opts: ExportOptions = {}): Promise<Metrics> {
+/**
+ * Writes the outputs into `dir` and returns the scores: the classifier's on the turntable (metrics.ts), and the mesh's
+ * occupancy IoU against the prompt's primitive (`iou`), against each of the five (`iou_<shape>`), the best other one
+ * (`iouBestOther`), and whether the prompt's is the best (`iouPromptBest`, 1 or 0).
+ */
+export async function exportRun(dir: string, field: Field, cfg: DreamfusionConfig, target: PromptClass, opts: ExportOptions = {}): Promise<Metrics> {
   const views = cfg.export.turntableViews;
   const images = turntable(field, cfg);
   writeNpy(join(dir, 'turntable.npy'), images, [views, 32, 32, 3]);
   writePng(join(dir, 'images', 'turntable.png'), turntableImage(images, views));
+  const shape = SHAPES[target.shape];
+  const mesh = await exportMesh(dir, field, {
+    resolution: opts.resolution ?? cfg.export.resolution,
+    threshold: opts.threshold ?? cfg.export.threshold,
+    shape,
+  });
   if (!existsSync(cfg.classifier)) throw new DalError(`system.classifier: no classifier at ${cfg.classifier} (the shipped one is checkpoints/shapes-classifier)`);
   const { model } = loadClassifier(cfg.classifier);
+  let scores: Metrics;
   try {
-    return { ...scoreTurntable(model, images, views, target) };
+    scores = { ...scoreTurntable(model, images, views, target) };
   } finally {
     model.dispose();
   }
+  const iou = mesh.iou!;
+  const others = SHAPES.filter((s) => s !== shape).map((s) => iou.all[s]);
+  return {
+    ...scores,
+    iou: iou.value,
+    iouBestOther: Math.max(...others),
+    iouPromptBest: iou.best === shape ? 1 : 0,
+    ...Object.fromEntries(SHAPES.map((s) => [`iou_${s}`, iou.all[s]])),
+    meshVertices: mesh.vertices,
+    meshFaces: mesh.faces,
+    meshClosed: mesh.closed ? 1 : 0,
+  };
 }
 
 /**

@@ -43,7 +43,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const run = RunDir.open(args.run);
     const metrics = await exportCheckpoint(run, cfg.system, { resolution, threshold });
     process.stdout.write(
-      `exported ${args.run}: turntable.npy, images/turntable.png\n  ${Object.entries(metrics)
+      `exported ${args.run}: turntable.npy, images/turntable.png, density.npy, mesh.ply, mesh.glb\n  ${Object.entries(metrics)
         .map(([k, v]) => `${k}=${formatNumber(v)}`)
         .join(' ')}\n`,
     );
