@@ -95,7 +95,7 @@ function writeTable(): void {
 the sphere of radius 1, 2 random views a step with their view prompts, albedo for 200 steps then albedo / Lambertian /
 textureless (0.5 / 0.4 / 0.1), CFG 7.5, w = σ², tMax annealed 0.98 → 0.48 over the first 600 of 1,000 steps, Adam 0.01.
 Scores: \`checkpoints/shapes-classifier\` on the turntable (views whose shape / colour / both are the prompt's; p(prompt)
-= mean probability of the prompt's class among the 25), and the occupancy IoU of the density (σ > 5 on a 64³ grid of
+= mean probability of the prompt's class among the 25), and the occupancy IoU of the density (σ > 2 on a 64³ grid of
 [−0.75, 0.75]³) against the true primitive and the best of the other four. Regenerate with
 \`node --import tsx experiments/dreamfusion.ts\` (cells are \`npx dal run ${CONFIG} --set …\` into
 \`${RUNS}/<cell>/\`; resumable). Times: wall clock and CPU time (user + system) of the whole \`dal run\` process,
