@@ -133,7 +133,7 @@ function printSummary(run: RunDir, metrics: Metrics, seconds: number): void {
       .join(' ')}`,
     ...files.map((f) => `  ${f.padEnd(14)} (numpy: np.load('${dir}/${f}'))`),
     `  images/        PNG figures`,
-    `  config.yaml    the resolved config; checkpoints/ the latest checkpoint`,
+    `  config.yaml    the resolved config; checkpoints/ the latest checkpoint and the one before`,
     `view the logs:   tensorboard --logdir ${dir}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
