@@ -49,10 +49,11 @@ describe('marching cubes', () => {
       errors.push(err);
       // Every vertex on the sphere to within a fraction of the spacing (linear interpolation of a cone-like σ).
       const h = 1.5 / (n - 1);
+      let worst = 0;
       for (let v = 0; v < mesh.positions.length; v += 3) {
-        const r = Math.hypot(mesh.positions[v], mesh.positions[v + 1], mesh.positions[v + 2]);
-        expect(Math.abs(r - 0.5)).toBeLessThan(0.1 * h);
+        worst = Math.max(worst, Math.abs(Math.hypot(mesh.positions[v], mesh.positions[v + 1], mesh.positions[v + 2]) - 0.5));
       }
+      expect(worst).toBeLessThan(0.1 * h);
     }
     // Second-order convergence: halving the spacing cuts the volume error by ~4 (≥ 3 allowed).
     expect(errors[0] / errors[1]).toBeGreaterThan(3);
@@ -80,11 +81,13 @@ describe('marching cubes', () => {
     const mesh = marchingCubes(sample(f, dims, bounds), dims, bounds, 0);
     expect(isClosedAndOriented(mesh)).toBe(true);
     let sum = [0, 0, 0];
+    let worst = 0;
     for (let v = 0; v < mesh.positions.length; v += 3) {
       const d = [0, 1, 2].map((a) => mesh.positions[v + a] - c[a]);
-      expect(Math.abs(Math.hypot(d[0], d[1], d[2]) - 0.3)).toBeLessThan(0.005);
+      worst = Math.max(worst, Math.abs(Math.hypot(d[0], d[1], d[2]) - 0.3));
       sum = sum.map((s, a) => s + mesh.positions[v + a]);
     }
+    expect(worst).toBeLessThan(0.005);
     const nv = mesh.positions.length / 3;
     for (let a = 0; a < 3; a++) expect(sum[a] / nv).toBeCloseTo(c[a], 2);
     const exact = (4 / 3) * Math.PI * 0.3 ** 3;
@@ -98,7 +101,7 @@ describe('marching cubes', () => {
     const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
     const decisions = new Set<number>();
     for (let cubeCase = 1; cubeCase < 256; cubeCase++) {
-      for (let trial = 0; trial < 16; trial++) {
+      for (let trial = 0; trial < 8; trial++) {
         const g = new Float32Array(64);
         for (let c = 0; c < 8; c++) {
           const idx = 1 + (c & 1) + 4 * (1 + ((c >> 1) & 1)) + 16 * (1 + (c >> 2));
