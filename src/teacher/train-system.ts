@@ -152,12 +152,8 @@ export class TeacherSystem implements System {
       const xt = tf.add(tf.mul(alpha, x0), tf.mul(sigma, eps));
       // ε-prediction regresses ε; v-prediction regresses v = α·ε − σ·x₀.
       const target = cfg.prediction === 'eps' ? eps : tf.sub(tf.mul(alpha, eps), tf.mul(sigma, x0));
-      const condT: Condition = {
-        ...(cond.labels ? { labels: tf.tensor1d(cond.labels, 'int32') } : {}),
-        ...(cond.prompts ? { prompts: cond.prompts } : {}),
-      };
       const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.square(tf.sub(this.model.predict(xt, tt, condT), target))) as tf.Scalar,
+        () => tf.mean(tf.square(tf.sub(this.model.predict(xt, tt, cond), target))) as tf.Scalar,
         vars,
       );
       const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
@@ -218,7 +214,7 @@ export class TeacherSystem implements System {
     const conds = balancedConditions(this.model.conditioning === 'prompt' ? 'prompt' : 'label', n, this.data.numClasses);
     const rng = Rng.fromState(this.previewRng.state());
     const x = tf.tidy(() => {
-      const cond: Condition = conds.labels ? { labels: tf.tensor1d(conds.labels, 'int32') } : { prompts: conds.prompts };
+      const cond: Condition = conds.labels ? { labels: conds.labels } : { prompts: conds.prompts };
       const out = sample(withGuidance(this.emaModel, guidance), n, { sampler, steps, cond, rng, clipX0: [-1, 1] });
       return tf.clipByValue(tf.div(tf.add(out, 1), 2), 0, 1);
     });
