@@ -37,6 +37,9 @@ describe('marching cubes', () => {
     }
     expect(isClosedAndOriented(mesh)).toBe(true);
     expect(meshVolume(mesh)).toBeCloseTo((4 / 3) * 0.5 ** 3, 6);
+    // By symmetry each vertex normal points straight out along its axis.
+    const normals = vertexNormals(mesh);
+    for (let i = 0; i < 18; i++) expect(normals[i]).toBeCloseTo(2 * (mesh.positions[i] - 1), 6);
   });
 
   it('reproduces a sphere: closed, consistently oriented, volume within 5% at two resolutions, error ~h²', () => {
