@@ -1,8 +1,9 @@
 /**
  * The scalars of a run's TensorBoard event files, read incrementally: each file is re-read only from the end of its
  * last complete record, so a run that appends a few events costs a few hundred bytes per refresh, not the whole file.
- * A record still being written (its length or data not all there yet) is left for the next refresh. Records are
- * decoded by dal's own reader (`decodeEvent`), CRCs checked as it checks them.
+ * A record still being written (its length or data not all there yet) is left for the next refresh. CRCs are checked
+ * as dal's reader checks them; events are decoded by `decodeScalarEvent` (a fast path that defers to dal's
+ * `decodeEvent` for anything but plain scalars).
  *
  * A resumed run writes a new file that starts with `SessionLog START` at the resume step; as in TensorBoard, the
  * points of earlier files at or after that step are dropped (they were logged after the checkpoint resumed from).
@@ -10,7 +11,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { maskedCrc32c } from '../core/log/crc32c.ts';
-import { decodeEvent } from '../core/log/reader.ts';
+import { decodeScalarEvent } from './scalar-events.ts';
 
 /** One tag's points, in the order logged. */
 export interface Series {
@@ -96,7 +97,7 @@ class EventFileTail {
       }
       let ev;
       try {
-        ev = decodeEvent(data);
+        ev = decodeScalarEvent(data);
       } catch (err) {
         this.error = `${this.path}: undecodable event at byte offset ${this.offset + pos}: ${(err as Error).message}`;
         break;
@@ -106,7 +107,7 @@ class EventFileTail {
         let s = this.tags.get(tag);
         if (!s) this.tags.set(tag, (s = { step: [], value: [] }));
         s.step.push(ev.step);
-        s.value.push(value);
+        s.value.push(round7(value));
         added = true;
       }
       if (ev.scalars.length) {
@@ -125,6 +126,7 @@ class EventFileTail {
 export class RunScalars {
   private readonly files = new Map<string, EventFileTail>();
   private merged: ScalarsJson | undefined;
+  private text: string | undefined;
 
   constructor(readonly root: string) {}
 
@@ -149,8 +151,13 @@ export class RunScalars {
         changed = true;
       } else if (tail.update()) changed = true;
     }
-    if (changed) this.merged = undefined;
+    if (changed) this.merged = this.text = undefined;
     return changed;
+  }
+
+  /** `json()` serialized (cached until the next change). */
+  jsonText(): string {
+    return (this.text ??= JSON.stringify(this.json()));
   }
 
   /** Every tag's points, merged over the files in the order written (file names carry their creation time). */
@@ -158,21 +165,26 @@ export class RunScalars {
     if (this.merged) return this.merged;
     const tails = [...this.files.entries()].sort(([a], [b]) => compareEventFiles(a, b)).map(([, t]) => t);
     const tags: Record<string, Series> = {};
-    for (const tail of tails) {
-      const purge = tail.purgeStep;
-      if (purge !== undefined) {
-        for (const s of Object.values(tags)) {
-          let n = s.step.length;
-          while (n > 0 && s.step[n - 1]! >= purge) n--;
-          s.step.length = n;
-          s.value.length = n;
+    if (tails.length === 1) {
+      // One session (the usual case): its arrays as they are, no copy.
+      for (const [tag, series] of tails[0]!.tags) tags[tag] = series;
+    } else {
+      for (const tail of tails) {
+        const purge = tail.purgeStep;
+        if (purge !== undefined) {
+          for (const s of Object.values(tags)) {
+            let n = s.step.length;
+            while (n > 0 && s.step[n - 1]! >= purge) n--;
+            s.step.length = n;
+            s.value.length = n;
+          }
         }
-      }
-      for (const [tag, s] of tail.tags) {
-        const into = (tags[tag] ??= { step: [], value: [] });
-        for (let i = 0; i < s.step.length; i++) {
-          into.step.push(s.step[i]!);
-          into.value.push(round7(s.value[i]!));
+        for (const [tag, s] of tail.tags) {
+          const into = (tags[tag] ??= { step: [], value: [] });
+          for (let i = 0; i < s.step.length; i++) {
+            into.step.push(s.step[i]!);
+            into.value.push(s.value[i]!);
+          }
         }
       }
     }

@@ -139,6 +139,20 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   }, SSE_PING_MS);
   ping.unref();
 
+  // Read every run's event files in the background, most recently written first, one run per turn of the event loop,
+  // so that a run opens with its curves ready.
+  let prewarmTimer: NodeJS.Immediate | undefined;
+  const prewarm = () => {
+    const queue = [...runs.values()].map((r) => ({ r, s: r.summary() })).sort((a, b) => b.s.updated - a.s.updated).map(({ r }) => r);
+    const next = () => {
+      const run = queue.shift();
+      if (!run) return;
+      run.scalars.refresh();
+      prewarmTimer = setImmediate(next);
+    };
+    prewarmTimer = setImmediate(next);
+  };
+
   let hosts = new Set<string>();
   const baseHeaders = (contentType: string): http.OutgoingHttpHeaders => ({
     'Content-Type': contentType,
@@ -157,9 +171,12 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     send(res, status, 'text/plain; charset=utf-8', `${body}\n`);
   const json = (res: http.ServerResponse, body: unknown, head: boolean) =>
     send(res, 200, 'application/json; charset=utf-8', JSON.stringify(body), head);
-  const serveFile = (res: http.ServerResponse, r: ReturnType<typeof resolveUnder>, head: boolean) => {
+  const serveFile = (res: http.ServerResponse, r: ReturnType<typeof resolveUnder>, head: boolean, cache = false) => {
     if (!r.ok) return text(res, r.status, r.status === 403 ? 'forbidden' : 'not found');
-    res.writeHead(200, { ...baseHeaders(r.contentType), 'Content-Length': r.size });
+    const headers: http.OutgoingHttpHeaders = { ...baseHeaders(r.contentType), 'Content-Length': r.size };
+    // The pinned three.js / uPlot files may be cached (and their compiled code with them); run files never.
+    if (cache) headers['Cache-Control'] = 'private, max-age=3600';
+    res.writeHead(200, headers);
     if (head) return res.end();
     fs.createReadStream(r.file)
       .on('error', () => res.destroy())
@@ -187,10 +204,10 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     }
     if ((rest = prefix('/vendor/three/')) !== undefined) {
       const allow = (rel: string) => /^build\/three\.(module|core)\.js$/.test(rel) || /^examples\/jsm\/[\w/.-]+\.js$/.test(rel);
-      return serveFile(res, resolveUnder(threeRoot, rest, allow), head);
+      return serveFile(res, resolveUnder(threeRoot, rest, allow), head, true);
     }
     if ((rest = prefix('/vendor/uplot/')) !== undefined) {
-      return serveFile(res, resolveUnder(uplotRoot, rest, (rel) => /^dist\/uPlot\.(esm\.js|min\.css)$/.test(rel)), head);
+      return serveFile(res, resolveUnder(uplotRoot, rest, (rel) => /^dist\/uPlot\.(esm\.js|min\.css)$/.test(rel)), head, true);
     }
     if ((rest = prefix('/files/')) !== undefined) {
       // The runs' files, but not their checkpoints (parameters are not for the page).
@@ -205,7 +222,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
       if (!run) return text(res, 404, 'no such run');
       if (path === '/api/run') return json(res, { summary: run.summary(), files: run.files() }, head);
       run.scalars.refresh();
-      return json(res, run.scalars.json(), head);
+      return send(res, 200, 'application/json; charset=utf-8', run.scalars.jsonText(), head);
     }
     if (path === '/api/events') {
       res.writeHead(200, { ...baseHeaders('text/event-stream; charset=utf-8'), Connection: 'keep-alive' });
@@ -240,6 +257,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const actualPort = (server.address() as { port: number }).port;
   hosts = allowedHosts(host, actualPort);
   await watcher.ready();
+  prewarm();
 
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
@@ -249,6 +267,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     runIds: () => [...runs.keys()].sort(),
     close: async () => {
       clearInterval(ping);
+      if (prewarmTimer) clearImmediate(prewarmTimer);
       for (const c of clients) c.end();
       clients.clear();
       await watcher.close();

@@ -1,6 +1,5 @@
 // dal view: the run list, the selected run's panels, and live updates over Server-Sent Events.
 import { Charts } from './charts.js';
-import { MeshView } from './mesh-view.js';
 import { parseNpy } from './npy.js';
 
 const $ = (id) => document.getElementById(id);
@@ -83,7 +82,8 @@ function renderRunList() {
     const sub = document.createElement('div');
     sub.className = 'sub';
     const eta = etaNow(r);
-    sub.textContent = [r.system, r.status, stepText(r), eta !== null ? `ETA ${fmtDuration(eta)}` : fmtAgo(r.updated)].join(' · ');
+    sub.textContent = [r.system, stepText(r), eta !== null ? `ETA ${fmtDuration(eta)}` : fmtAgo(r.updated)].join(' · ');
+    sub.title = r.status;
     li.append(top, sub);
     const headline = Object.entries(r.metrics).slice(0, 3);
     if (headline.length) {
@@ -168,7 +168,11 @@ async function renderMesh(files) {
   const version = `${ref.path}@${ref.mtime}`;
   if (version === state.meshVersion) return;
   state.meshVersion = version;
-  state.mesh ??= new MeshView($('mesh-viewport'));
+  if (!state.mesh) {
+    // three.js loads only for runs with a mesh.
+    const { MeshView } = await import('./mesh-view.js');
+    state.mesh ??= new MeshView($('mesh-viewport'));
+  }
   const res = await fetch(fileUrl(ref), { cache: 'no-store' });
   if (!res.ok) return;
   const buf = await res.arrayBuffer();
@@ -253,6 +257,11 @@ function renderImages(files) {
       img.src = fileUrl(ref);
       img.alt = ref.path;
       img.loading = 'lazy';
+      img.addEventListener('load', () => {
+        // Strips (turntables, sample grids) get the panel's width; small images are scaled up without blurring.
+        fig.classList.toggle('wide', img.naturalWidth > 2.5 * img.naturalHeight);
+        img.classList.toggle('small', img.naturalWidth < 400);
+      });
       a.append(img);
       const cap = document.createElement('figcaption');
       cap.textContent = ref.path.split('/').pop();
@@ -295,10 +304,13 @@ async function loadScalars() {
     do {
       state.scalarsDirty = false;
       const id = state.selected;
+      const t0 = performance.now();
       const s = await api(`/api/scalars?id=${encodeURIComponent(id)}`);
       if (id !== state.selected) continue;
       $('curves-panel').hidden = Object.keys(s.tags).length === 0;
       charts.update(s.tags);
+      // Fetch + parse + draw (uPlot draws before the next frame), for experiments/viewer-bench.ts.
+      requestAnimationFrame(() => performance.measure('dal:charts', { start: t0 }));
     } while (state.scalarsDirty);
   } finally {
     state.scalarsInFlight = false;
@@ -372,6 +384,9 @@ function wireControls() {
 
 wireControls();
 connect();
+// The run named in the URL loads alongside the run list.
+const initial = decodeURIComponent(location.hash.replace(/^#run=/, ''));
+if (initial) select(initial).catch(() => (state.selected = null));
 loadRuns().catch((err) => {
   $('empty').textContent = `Cannot load the runs: ${err.message}`;
 });

@@ -101,9 +101,9 @@ export class MeshView {
     const box = new THREE.Box3().setFromObject(this.object);
     const sphere = box.getBoundingSphere(new THREE.Sphere());
     const r = sphere.radius || 1;
-    const dist = r / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2)) * 1.15;
+    const dist = (r / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2))) * 0.95;
     this.home.target.copy(sphere.center);
-    this.home.position.copy(sphere.center).add(new THREE.Vector3(0.55, 0.4, 1).normalize().multiplyScalar(dist));
+    this.home.position.copy(sphere.center).add(new THREE.Vector3(0.5, 0.75, 1).normalize().multiplyScalar(dist));
     this.camera.near = dist / 100;
     this.camera.far = dist * 100;
     this.resetView();
