@@ -13,8 +13,9 @@ import { benchCommand } from './commands/bench.ts';
 import { evalCommand } from './commands/eval.ts';
 import { runCommand } from './commands/run.ts';
 import { sampleCommand } from './commands/sample.ts';
+import { viewCommand } from './commands/view.ts';
 
-const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand, evalCommand];
+const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand, evalCommand, viewCommand];
 
 /** Usage mistakes (unknown option, missing argument) exit with this code, like DalError's default. */
 const EXIT_USAGE = 2;
