@@ -14,8 +14,9 @@ import { evalCommand } from './commands/eval.ts';
 import { exportCommand } from './commands/export.ts';
 import { runCommand } from './commands/run.ts';
 import { sampleCommand } from './commands/sample.ts';
+import { viewCommand } from './commands/view.ts';
 
-const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand, evalCommand, exportCommand];
+const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, evalCommand, exportCommand, viewCommand, benchCommand];
 
 /** Usage mistakes (unknown option, missing argument) exit with this code, like DalError's default. */
 const EXIT_USAGE = 2;

@@ -135,7 +135,7 @@ function printSummary(run: RunDir, metrics: Metrics, seconds: number): void {
     ...files.map((f) => `  ${f.padEnd(14)} (numpy: np.load('${dir}/${f}'))`),
     ...meshes.map((f) => `  ${f.padEnd(14)} (mesh: ${f.endsWith('.ply') ? 'binary PLY, vertex colours' : 'glTF 2.0 binary, COLOR_0'})`),
     `  images/        PNG figures`,
-    `  config.yaml    the resolved config; checkpoints/ the latest checkpoint`,
+    `  config.yaml    the resolved config; checkpoints/ the latest checkpoint and the one before`,
     `view the logs:   tensorboard --logdir ${dir}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -145,7 +145,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
     if (prompt !== undefined && model.vocabulary) checkPromptWords(prompt, model.vocabulary, `--prompt (for ${args.model})`);
     const guidance = args.guidance ?? model.guidance ?? 1;
-    const labels = label === undefined ? null : (tf.fill([n], label, 'int32') as tf.Tensor1D);
+    const labels = label === undefined ? null : new Int32Array(n).fill(label);
     const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
     const clipX0 = args.clip === undefined ? model.clipX0 : parseClip(args.clip);
     const t0 = Date.now();
@@ -154,7 +154,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += chunk) {
       const m = Math.min(chunk, n - start);
-      const cond = labels ? { labels: tf.slice(labels, start, m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
+      const cond = labels ? { labels: labels.subarray(start, start + m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
       parts.push(
         tf.tidy(() => {
           const guided = withGuidance(model.denoiser, guidance);
@@ -162,7 +162,6 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
           return model.toOutput ? model.toOutput(x) : x;
         }),
       );
-      cond?.labels?.dispose();
     }
     const x = parts.length === 1 ? parts[0] : tf.concat(parts);
     writeNpy(out, x.dataSync() as Float32Array, [...x.shape]);
@@ -170,8 +169,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     const written = [out];
     const labelsFile = out.replace(/\.npy$/, '.labels.npy');
     if (labels) {
-      writeNpy(labelsFile, labels.dataSync() as Int32Array, [n]);
-      labels.dispose();
+      writeNpy(labelsFile, labels, [n]);
       written.push(labelsFile);
     } else if (promptLabel !== undefined) {
       writeNpy(labelsFile, new Int32Array(n).fill(promptLabel), [n]);

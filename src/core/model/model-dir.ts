@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DalError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { freeze } from '../nn/module.ts';
 import { Rng } from '../rng.ts';
 import { makeSchedule, type ScheduleConfig } from '../diffusion/schedule.ts';
 import { float16Bits } from './float16.ts';
@@ -167,12 +168,22 @@ export interface LoadedModel {
   manifest: ModelManifest;
 }
 
+/** Options of `loadModel`. */
+export interface LoadModelOptions {
+  /**
+   * Leave the weights trainable (e.g. to initialize a model that is trained further, such as DMD's fake score).
+   * Default false: the loaded model is frozen (`freeze`), so no optimizer moves it.
+   */
+  trainable?: boolean;
+}
+
 /**
  * Loads a model directory, checking that the manifest describes the weights the architecture needs, and the size and
- * SHA-256 of every weight file. The caller disposes `denoiser`.
+ * SHA-256 of every weight file. The model comes frozen (non-trainable variables) unless `opts.trainable`. The caller
+ * disposes `denoiser`.
  * @throws DalError naming the file at fault (manifest or weight file)
  */
-export function loadModel(dir: string): LoadedModel {
+export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
   const m = readModelManifest(dir);
   const manifestPath = join(dir, MODEL_MANIFEST);
   let denoiser: UNetDenoiser;
@@ -195,7 +206,7 @@ export function loadModel(dir: string): LoadedModel {
     denoiser.dispose();
     throw e;
   }
-  return { denoiser, manifest: m };
+  return { denoiser: freeze(denoiser, opts.trainable ?? false), manifest: m };
 
   function readWeights(dir: string, m: ModelManifest, manifestPath: string): tf.NamedTensorMap {
     const expected = denoiser.parameters();
@@ -237,9 +248,9 @@ export function loadModel(dir: string): LoadedModel {
   }
 }
 
-/** Loads a model directory as a `Denoiser` (see `loadModel`). */
-export function loadDenoiser(dir: string): UNetDenoiser {
-  return loadModel(dir).denoiser;
+/** Loads a model directory as a (frozen, unless `opts.trainable`) `Denoiser` (see `loadModel`). */
+export function loadDenoiser(dir: string, opts: LoadModelOptions = {}): UNetDenoiser {
+  return loadModel(dir, opts).denoiser;
 }
 
 /** True when `dir` looks like a model directory (has a manifest). */

@@ -76,8 +76,31 @@ export function marchingCubes(grid: Float32Array, dims: Vec3 | readonly number[]
     return nv++;
   };
 
+  // The current cell, and its edge vertices (created on first use, shared with the neighbours through the layers).
+  let cx = 0;
+  let cy = 0;
+  let cz = 0;
+  const cellVertex = new Int32Array(12);
+  const edgeVertex = (e: number): number => {
+    let id = cellVertex[e];
+    if (id >= 0) return id;
+    const base = EDGE_BASE[e];
+    const axis = base[3];
+    const cell = cx + base[0] + nx * (cy + base[1]);
+    if (axis === 2) {
+      id = vertical[cell];
+      if (id < 0) id = vertical[cell] = vertexOn(cx + base[0], cy + base[1], cz, 2);
+    } else {
+      const layer = base[2] === 0 ? below : above;
+      const slot = 2 * cell + axis;
+      id = layer[slot];
+      if (id < 0) id = layer[slot] = vertexOn(cx + base[0], cy + base[1], cz + base[2], axis);
+    }
+    return (cellVertex[e] = id);
+  };
+
   /** A new vertex at the mean of the loop's edge vertices. */
-  const centreOf = (loop: Int8Array, edgeVertex: (e: number) => number): number => {
+  const centreOf = (loop: Int8Array): number => {
     let x = 0;
     let y = 0;
     let z = 0;
@@ -96,7 +119,6 @@ export function marchingCubes(grid: Float32Array, dims: Vec3 | readonly number[]
   };
 
   const v = new Float64Array(8);
-  const cellVertex = new Int32Array(12);
   const centreVertex = new Int32Array(4);
   for (let iz = 0; iz < nz - 1; iz++) {
     vertical.fill(-1);
@@ -130,23 +152,10 @@ export function marchingCubes(grid: Float32Array, dims: Vec3 | readonly number[]
 
         const { tris, centres } = caseTriangles(cubeCase, connect);
         cellVertex.fill(-1);
-        const edgeVertex = (e: number): number => {
-          let id = cellVertex[e];
-          if (id >= 0) return id;
-          const [dx, dy, dz, axis] = EDGE_BASE[e];
-          const cell = ix + dx + nx * (iy + dy);
-          if (axis === 2) {
-            id = vertical[cell];
-            if (id < 0) id = vertical[cell] = vertexOn(ix + dx, iy + dy, iz, 2);
-          } else {
-            const layer = dz === 0 ? below : above;
-            const slot = 2 * cell + axis;
-            id = layer[slot];
-            if (id < 0) id = layer[slot] = vertexOn(ix + dx, iy + dy, iz + dz, axis);
-          }
-          return (cellVertex[e] = id);
-        };
-        for (let k = 0; k < centres.length; k++) centreVertex[k] = centreOf(centres[k], edgeVertex);
+        cx = ix;
+        cy = iy;
+        cz = iz;
+        for (let k = 0; k < centres.length; k++) centreVertex[k] = centreOf(centres[k]);
         for (let k = 0; k < tris.length; k++) {
           const e = tris[k];
           const id = e < 12 ? edgeVertex(e) : centreVertex[e - 12];

@@ -155,14 +155,16 @@ export function decodePly(buf: Uint8Array, what = 'PLY data'): ColoredMesh {
       const rgb = [at('red'), at('green'), at('blue')];
       positions = new Float32Array(3 * el.count);
       colors = new Uint8Array(3 * el.count);
+      const list = el.props.find((p) => p.list);
+      if (list) throw new DalError(`${what}: list property '${list.name}' on vertices is not supported`);
+      const stride = el.props.reduce((sum, p) => sum + SIZE[p.type], 0);
+      need(stride * el.count);
       const values = new Float64Array(el.props.length);
       for (let v = 0; v < el.count; v++) {
-        el.props.forEach((p, k) => {
-          if (p.list) throw new DalError(`${what}: list property '${p.name}' on vertices is not supported`);
-          need(SIZE[p.type]);
-          values[k] = read(view, p.type, o);
-          o += SIZE[p.type];
-        });
+        for (let k = 0; k < el.props.length; k++) {
+          values[k] = read(view, el.props[k].type, o);
+          o += SIZE[el.props[k].type];
+        }
         positions[3 * v] = values[ix];
         positions[3 * v + 1] = values[iy];
         positions[3 * v + 2] = values[iz];

@@ -31,7 +31,7 @@ describe('exportMesh', () => {
     const dir = tmp();
     const before = tf.memory().numTensors;
     // σ > 3 is the ball of radius 0.5: the IoU against the true sphere is ~1.
-    const res = await exportMesh(dir, sphereField, { resolution: 48, threshold: 3, shape: 'sphere' });
+    const res = await exportMesh(dir, sphereField, { resolution: 40, threshold: 3, shape: 'sphere' });
     expect(tf.memory().numTensors).toBe(before);
     expect(res.empty).toBe(false);
     expect(res.closed).toBe(true);
@@ -42,7 +42,7 @@ describe('exportMesh', () => {
     expect(res.maxDensity).toBeGreaterThan(25);
 
     const npy = readNpy(res.files.density);
-    expect(npy.shape).toEqual([50, 50, 50]);
+    expect(npy.shape).toEqual([42, 42, 42]);
     expect(npy.data).toEqual(res.grid.grid);
     const ply = decodePly(fs.readFileSync(res.files.ply));
     const glb = await decodeGlb(fs.readFileSync(res.files.glb));
@@ -51,10 +51,12 @@ describe('exportMesh', () => {
     expect(glb.positions).toEqual(ply.positions);
     expect(glb.indices).toEqual(ply.indices);
     expect(glb.colors).toEqual(ply.colors);
+    let wrong = 0;
     for (let v = 0; v < res.vertices; v++) {
-      const top = ply.positions[3 * v + 1] > 0.3;
-      expect([...ply.colors.subarray(3 * v, 3 * v + 3)]).toEqual(top ? [0, 255, 0] : [255, 0, 0]);
+      const expected = ply.positions[3 * v + 1] > 0.3 ? [0, 255, 0] : [255, 0, 0];
+      if (expected.some((c, k) => ply.colors[3 * v + k] !== c)) wrong++;
     }
+    expect(wrong).toBe(0);
     // Only the three outputs are left (no temporary files).
     expect(fs.readdirSync(dir).sort()).toEqual(['density.npy', 'mesh.glb', 'mesh.ply']);
   });
