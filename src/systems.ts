@@ -9,9 +9,10 @@ import { TeacherSystem, teacherConfig } from './teacher/train-system.ts';
 import type { System, SystemContext } from './core/train/trainer.ts';
 import { ToySampleSystem, toySampleConfig } from './toy/sample-system.ts';
 import { ToySdsSystem, toySdsConfig } from './toy/sds-system.ts';
+import { createDmdSystem, dmdConfig } from './distill/dmd-system.ts';
 
 /** Every system's config, discriminated by `type`. */
-export const systemConfig = z.discriminatedUnion('type', [toySampleConfig, toySdsConfig, teacherConfig]);
+export const systemConfig = z.discriminatedUnion('type', [toySampleConfig, toySdsConfig, teacherConfig, dmdConfig]);
 export type SystemConfig = z.infer<typeof systemConfig>;
 
 /** The schema of a whole run config file. */
@@ -27,6 +28,7 @@ export const systems: SystemFactories = {
   'toy-sample': (cfg, ctx) => new ToySampleSystem(cfg, ctx),
   'toy-sds': (cfg, ctx) => new ToySdsSystem(cfg, ctx),
   teacher: (cfg, ctx) => new TeacherSystem(cfg, ctx),
+  dmd: (cfg, ctx) => createDmdSystem(cfg, ctx),
 };
 
 /** A short description of each system, for `dal run --help`. */
@@ -34,6 +36,7 @@ export const systemDescriptions: Record<SystemConfig['type'], string> = {
   'toy-sample': 'draw samples from an analytic toy prior (DDIM/DDPM/Heun) and score them against its modes',
   'toy-sds': 'optimize 2-D particles by SDS against an analytic toy prior (conditional with CFG, or unconditional)',
   teacher: 'train a U-Net teacher by denoising score matching on MNIST (labels) or shapes (prompts), with EMA and CFG dropout',
+  dmd: 'distill a teacher model directory into a one-step generator by distribution matching (DMD/DMD2: real and fake scores, regression pairs)',
 };
 
 /** Builds the system a run config names. */

@@ -21,6 +21,9 @@ export const WEIGHTS_FILE = 'weights.bin';
 const FORMAT = 'dal-model';
 const VERSION = 1;
 const KIND = 'unet-denoiser';
+/** The kinds of model directory: a teacher (a `Denoiser`), or a one-step generator distilled from one (src/distill). */
+export const MODEL_KINDS = [KIND, 'onestep-generator'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Storage precision of the weights (float16 halves the size; values are rounded to nearest even). */
 export type WeightStorage = 'float32' | 'float16';
@@ -36,7 +39,7 @@ interface WeightEntry {
 export interface ModelManifest {
   format: typeof FORMAT;
   version: number;
-  kind: typeof KIND;
+  kind: ModelKind;
   architecture: UNetDenoiserArchitecture;
   parameters: number;
   sampleShape: number[];
@@ -107,8 +110,8 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
 }
 
 /** Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. */
-export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics']): ModelManifest {
-  const m = readModelManifest(dir);
+export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], kind: ModelKind = KIND): ModelManifest {
+  const m = readModelManifest(dir, kind);
   m.metrics = { ...m.metrics, ...metrics };
   writeManifest(dir, m);
   return m;
@@ -118,7 +121,7 @@ export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'
  * Reads and validates a model directory's manifest (not the weights).
  * @throws DalError naming the manifest when it is missing, unparsable or not a dal unet-denoiser manifest
  */
-export function readModelManifest(dir: string): ModelManifest {
+export function readModelManifest(dir: string, kind: ModelKind = KIND): ModelManifest {
   const path = join(dir, MODEL_MANIFEST);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DalError(`no model directory at ${dir}`);
   if (!existsSync(path)) throw new DalError(`${dir} is not a dal model: ${path} does not exist`);
@@ -128,8 +131,9 @@ export function readModelManifest(dir: string): ModelManifest {
   } catch (e) {
     throw new DalError(`corrupt model manifest ${path}: ${(e as Error).message}`);
   }
-  if (m?.format !== FORMAT || m.kind !== KIND) {
-    throw new DalError(`${path} is not a dal ${KIND} manifest (expected format "${FORMAT}", kind "${KIND}")`);
+  if (m?.format !== FORMAT || m.kind !== kind) {
+    const other = m?.format === FORMAT && (MODEL_KINDS as readonly string[]).includes(m.kind) ? ` (it is a ${m.kind})` : '';
+    throw new DalError(`${path} is not a dal ${kind} manifest (expected format "${FORMAT}", kind "${kind}")${other}`);
   }
   if (m.version !== VERSION) {
     throw new DalError(`${path} has format version ${m.version}; this dal reads version ${VERSION}`);
@@ -151,8 +155,8 @@ export interface LoadedModel {
  * SHA-256 of every weight file. The caller disposes `denoiser`.
  * @throws DalError naming the file at fault (manifest or weight file)
  */
-export function loadModel(dir: string): LoadedModel {
-  const m = readModelManifest(dir);
+export function loadModel(dir: string, kind: ModelKind = KIND): LoadedModel {
+  const m = readModelManifest(dir, kind);
   const manifestPath = join(dir, MODEL_MANIFEST);
   let denoiser: UNetDenoiser;
   try {
@@ -226,7 +230,8 @@ export function isModelDir(dir: string): boolean {
   return existsSync(join(dir, MODEL_MANIFEST));
 }
 
-function writeManifest(dir: string, m: ModelManifest): void {
+/** Writes a model directory's manifest (atomically). */
+export function writeManifest(dir: string, m: ModelManifest): void {
   writeFileAtomic(join(dir, MODEL_MANIFEST), `${JSON.stringify(m, null, 1)}\n`);
 }
 
