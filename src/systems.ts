@@ -10,9 +10,10 @@ import type { System, SystemContext } from './core/train/trainer.ts';
 import { ToySampleSystem, toySampleConfig } from './toy/sample-system.ts';
 import { ToySdsSystem, toySdsConfig } from './toy/sds-system.ts';
 import { createDmdSystem, dmdConfig } from './distill/dmd-system.ts';
+import { ToyDmdSystem, toyDmdConfig } from './distill/toy-dmd-system.ts';
 
 /** Every system's config, discriminated by `type`. */
-export const systemConfig = z.discriminatedUnion('type', [toySampleConfig, toySdsConfig, teacherConfig, dmdConfig]);
+export const systemConfig = z.discriminatedUnion('type', [toySampleConfig, toySdsConfig, teacherConfig, dmdConfig, toyDmdConfig]);
 export type SystemConfig = z.infer<typeof systemConfig>;
 
 /** The schema of a whole run config file. */
@@ -29,6 +30,7 @@ export const systems: SystemFactories = {
   'toy-sds': (cfg, ctx) => new ToySdsSystem(cfg, ctx),
   teacher: (cfg, ctx) => new TeacherSystem(cfg, ctx),
   dmd: (cfg, ctx) => createDmdSystem(cfg, ctx),
+  'toy-dmd': (cfg, ctx) => new ToyDmdSystem(cfg, ctx),
 };
 
 /** A short description of each system, for `dal run --help`. */
@@ -37,6 +39,7 @@ export const systemDescriptions: Record<SystemConfig['type'], string> = {
   'toy-sds': 'optimize 2-D particles by SDS against an analytic toy prior (conditional with CFG, or unconditional)',
   teacher: 'train a U-Net teacher by denoising score matching on MNIST (labels) or shapes (prompts), with EMA and CFG dropout',
   dmd: 'distill a teacher model directory into a one-step generator by distribution matching (DMD/DMD2: real and fake scores, regression pairs)',
+  'toy-dmd': 'DMD on a 2-D analytic mixture: MLP one-step generator, exact real score, MLP fake score (or none), regression pairs, optional GAN head',
 };
 
 /** Builds the system a run config names. */

@@ -11,6 +11,10 @@
  * is badly conditioned there). The normalizer is floored at `normFloor` so that g stays finite when the real score
  * predicts the noise exactly.
  *
+ * Without a fake score (`fake = null`, the "real score only" ablation of DMD Fig. 3), ε̂_fake is replaced by the drawn
+ * noise ε: g = (ε̂_real − ε)/mean|ε̂_real − ε|, whose expectation over ε is E[ε̂_real(x_t)]/norm = −σ·E[s_real]/norm —
+ * pure mode seeking (the normalized SDS gradient).
+ *
  * Randomness, in this order from the given `Rng`: t (`uniformArray(B, tMin, tMax)`), then ε (`normalTensor(x.shape)`).
  * A test recomputes g from the same stream.
  */
@@ -42,12 +46,12 @@ export interface DmResult {
 /**
  * The DM gradient g [B, ...] (off the tape) and the draws that made it.
  * @param real the teacher (frozen), guided with `opts.cfgScale`
- * @param fake the score model of the generator's distribution
+ * @param fake the score model of the generator's distribution, or null for the real-only ablation
  * @param x [B, ...sampleShape] generator outputs
  */
-export function dmGradient(real: Denoiser, fake: Denoiser, x: tf.Tensor, opts: DmOptions, rng: Rng): { g: tf.Tensor; t: Float32Array; norm: Float32Array } {
-  if (x.shape.slice(1).join() !== real.sampleShape.join() || fake.sampleShape.join() !== real.sampleShape.join()) {
-    throw new Error(`dmLoss: x must be [B, ${real.sampleShape}] and both scores must share that shape; got x [${x.shape}], fake [${fake.sampleShape}]`);
+export function dmGradient(real: Denoiser, fake: Denoiser | null, x: tf.Tensor, opts: DmOptions, rng: Rng): { g: tf.Tensor; t: Float32Array; norm: Float32Array } {
+  if (x.shape.slice(1).join() !== real.sampleShape.join() || (fake && fake.sampleShape.join() !== real.sampleShape.join())) {
+    throw new Error(`dmLoss: x must be [B, ${real.sampleShape}] and both scores must share that shape; got x [${x.shape}], fake [${fake?.sampleShape}]`);
   }
   if (!(opts.tMin >= 0 && opts.tMin <= opts.tMax && opts.tMax <= 1)) {
     throw new Error(`dmLoss: need 0 ≤ tMin ≤ tMax ≤ 1, got tMin=${opts.tMin}, tMax=${opts.tMax}`);
@@ -62,7 +66,7 @@ export function dmGradient(real: Denoiser, fake: Denoiser, x: tf.Tensor, opts: D
     const t = tf.tensor1d(tArr);
     const xt = tf.add(tf.mul(perSample(real.schedule.alphaT(t), x.rank), x), tf.mul(perSample(real.schedule.sigmaT(t), x.rank), eps));
     const epsReal = guided.eps(xt, t, cond);
-    const epsFake = fake.eps(xt, t, cond);
+    const epsFake = fake ? fake.eps(xt, t, cond) : eps;
     const axes = x.shape.slice(1).map((_, i) => i + 1);
     const n = tf.maximum(tf.mean(tf.abs(tf.sub(epsReal, eps)), axes), opts.normFloor ?? 1e-6);
     norm = n.dataSync() as Float32Array;
@@ -76,7 +80,7 @@ export function dmGradient(real: Denoiser, fake: Denoiser, x: tf.Tensor, opts: D
  * DMD's distribution-matching loss as a differentiable scalar; ∂loss/∂x = g (see the file comment).
  * @param x [B, ...sampleShape] the generator's outputs (on the tape)
  */
-export function dmLoss(real: Denoiser, fake: Denoiser, x: tf.Tensor, opts: DmOptions, rng: Rng): DmResult {
+export function dmLoss(real: Denoiser, fake: Denoiser | null, x: tf.Tensor, opts: DmOptions, rng: Rng): DmResult {
   const terms: Record<string, number> = {};
   const loss = detachedTargetLoss(x, (xIn) => {
     const { g, t, norm } = dmGradient(real, fake, xIn, opts, rng);
