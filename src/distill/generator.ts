@@ -6,8 +6,9 @@
  * Why this time and output parameterization: the network keeps exactly the teacher's input/output convention, so at
  * initialization G(z, y) is the teacher's own one-step denoised estimate E[x₀ | x_tGen = z, y] — a sensible, slightly
  * blurry image of the right class — and DMD only has to sharpen it.
- * - A v-teacher (shapes) gives x̂₀ = α·z − σ·v̂, bounded for every t: tGen = 1 (where x_t is pure noise, exactly what z
- *   is) is both well posed and well conditioned.
+ * - A v-teacher (shapes) gives x̂₀ = α·z − σ·v̂, bounded for every t (gain σ ≤ 1 on the network's output), so tGen
+ *   can sit near 1. Measured on the shapes teacher (runs/probe, 100 balanced prompts, unguided): tGen = 0.9 gives
+ *   |x̂₀| ≤ 1.2, 100% shape × colour and FID 0.57 at once (0.8: 99%, FID 0.96); the config uses 0.9.
  * - An ε-teacher (MNIST) gives x̂₀ = (z − σ·ε̂)/α, whose gain 1/α on the network's output explodes as t → 1 (cosine:
  *   α(0.98) ≈ 0.031, α(1) ≈ 1e-16), so both the first output and every gradient would be scaled by up to 1/α. At
  *   tGen = 0.8 (α ≈ 0.31, σ/α ≈ 3.1) the gain is moderate, and z still looks like an x_t of that time (the data
