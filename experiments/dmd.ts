@@ -104,7 +104,7 @@ async function measure(name: string): Promise<void> {
     if (!results[sk]) {
       const b = Number(args['speed-batch']);
       const conds = balancedConditions(teacher.conditioning === 'prompt' ? 'prompt' : 'label', b);
-      const mk = (): Condition => (conds.labels ? { labels: tf.tensor1d(conds.labels, 'int32') } : { prompts: conds.prompts });
+      const mk = (): Condition => (conds.labels ? { labels: conds.labels } : { prompts: conds.prompts });
       const guided = withGuidance(teacher, cfg);
       const runs: Record<string, () => void> = {
         onestep: () => tf.tidy(() => void generator.draw(b, mk(), new Rng(1)).dataSync()),

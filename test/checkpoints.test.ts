@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/core/metrics/classifier.ts';
 import { Rng } from '../src/core/rng.ts';
 import { loadModel, MODEL_MANIFEST } from '../src/core/model/model-dir.ts';
+import { isFrozen } from '../src/core/nn/module.ts';
 
 const ROOT = 'checkpoints';
 const dirs = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, MODEL_MANIFEST)));
@@ -25,18 +26,19 @@ describe('shipped checkpoints', () => {
     expect(dirs).toEqual(expect.arrayContaining(['mnist-unet', 'mnist-classifier', 'shapes-classifier']));
   });
 
-  it.each(dirs.filter(isTeacher))('%s: loads, has the parameter count of its manifest, and gives a finite ε̂', (d) => {
+  it.each(dirs.filter(isTeacher))('%s: loads (frozen), has the parameter count of its manifest, and gives a finite ε̂', (d) => {
     const before = tf.memory().numTensors;
     const { denoiser, manifest } = loadModel(join(ROOT, d));
     expect(denoiser.parameterCount).toBe(manifest.parameters);
+    expect(isFrozen(denoiser)).toBe(true); // a loaded teacher is a constant to every optimizer
     const rng = new Rng(0);
     const x = rng.normalTensor([2, ...denoiser.sampleShape]);
     const t = tf.tensor1d([0.3, 0.9]);
-    const cond = denoiser.conditioning === 'prompt' ? { prompts: ['a red cube, side view', ''] } : { labels: tf.tensor1d([3, -1], 'int32') };
+    const cond = denoiser.conditioning === 'prompt' ? { prompts: ['a red cube, side view', ''] } : { labels: Int32Array.from([3, -1]) };
     const eps = denoiser.eps(x, t, cond);
     expect(eps.shape).toEqual(x.shape);
     expect(Array.from(eps.dataSync()).every(Number.isFinite)).toBe(true);
-    tf.dispose([x, t, eps, ...('labels' in cond ? [cond.labels] : [])]);
+    tf.dispose([x, t, eps]);
     denoiser.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

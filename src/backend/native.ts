@@ -30,12 +30,6 @@ function poolBytes(): number {
 export class NativeBackend extends MathBackendCPU {
   readonly pool = new BufferPool(poolBytes());
 
-  constructor() {
-    super();
-    // MathBackendCPU advertises tfjs-node on its first write; on this backend that advice does not apply.
-    (this as unknown as { firstUse: boolean }).firstUse = false;
-  }
-
   override write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
     const dataId = super.write(values, shape, dtype);
     this.pool.adopt(values);

@@ -20,7 +20,8 @@ import { promptFor, randomShapeSample } from '../core/data/shapes/dataset.ts';
 import { DalError } from '../core/errors.ts';
 import { imageGrid, writePng } from '../core/io/png.ts';
 import type { SummaryWriter } from '../core/log/tfevents.ts';
-import { loadModel, type ModelManifest } from '../core/model/model-dir.ts';
+import { evaluatedGuidance, loadModel, type ModelManifest } from '../core/model/model-dir.ts';
+import { clipByGlobalNorm } from '../core/train/clip.ts';
 import type { UNetDenoiser } from '../core/model/unet-denoiser.ts';
 import { Rng } from '../core/rng.ts';
 import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
@@ -30,7 +31,6 @@ import type { Metrics } from '../core/train/run.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { FakeScore } from './fake-score.ts';
 import { copyTeacher, OneStepGenerator } from './generator.ts';
-import { clipGrads } from './grad-clip.ts';
 import { exportGenerator } from './export.ts';
 import { RegressionPairs, type PairConditions } from './regression-pairs.ts';
 
@@ -78,15 +78,6 @@ export type DmdConfig = z.infer<typeof dmdConfig>;
 interface DmdExtra {
   seconds: number;
   lossEma: number | null;
-}
-
-/** The guidance a teacher's manifest was evaluated at (its `ddim50_cfg<s>/fid` key), else 3. */
-export function evaluatedGuidance(m: ModelManifest): number {
-  for (const k of Object.keys(m.metrics)) {
-    const hit = /^ddim50_cfg([0-9.]+)\/fid$/.exec(k);
-    if (hit) return Number(hit[1]);
-  }
-  return 3;
 }
 
 export class DmdSystem implements System {
@@ -163,7 +154,7 @@ export class DmdSystem implements System {
 
   /** Random training conditions for a batch: uniform labels, or prompts of random shapes/colours/views. */
   private randomCondition(b: number, rng: Rng): Condition {
-    if (this.teacher.conditioning === 'label') return { labels: tf.tensor1d(Array.from({ length: b }, () => rng.int(this.numClasses)), 'int32') };
+    if (this.teacher.conditioning === 'label') return { labels: Int32Array.from({ length: b }, () => rng.int(this.numClasses)) };
     return { prompts: Array.from({ length: b }, () => promptFor(randomShapeSample(rng))) };
   }
 
@@ -178,7 +169,6 @@ export class DmdSystem implements System {
     let cond!: Condition;
     tf.tidy(() => {
       cond = this.randomCondition(b, this.rng);
-      if (cond.labels) tf.keep(cond.labels);
       const zDm = this.rng.normalTensor([b, ...this.generator.sampleShape]);
       const reg = this.pairs && cfg.regression ? this.pairs.batch(Array.from({ length: cfg.regression.batchSize }, () => this.rng.int(this.pairs!.n))) : null;
       const zAll = reg ? tf.concat([zDm, reg.z]) : zDm;
@@ -200,13 +190,12 @@ export class DmdSystem implements System {
         }
         return loss;
       }, vars);
-      const { grads: clipped, norm } = clipGrads(grads, cfg.gradClip);
+      const { grads: clipped, norm } = clipByGlobalNorm(grads, cfg.gradClip);
       terms['train/gradNorm'] = norm;
       this.optimizer.applyGradients(clipped);
     });
     for (let k = 0; k < cfg.fake.updatesPerStep; k++) {
       if (k > 0) {
-        cond.labels?.dispose();
         xDetached.dispose();
         cond = this.randomCondition(b, this.fakeRng);
         xDetached = tf.tidy(() => {
@@ -219,7 +208,6 @@ export class DmdSystem implements System {
       terms['fake/gradNorm'] = r.gradNorm;
     }
     xDetached.dispose();
-    cond.labels?.dispose();
     const loss = terms['loss/dm'] + (cfg.regression ? cfg.regression.weight * (terms['loss/regression'] ?? 0) : 0);
     this.lossEma = this.lossEma === null ? loss : 0.99 * this.lossEma + 0.01 * loss;
     const now = Date.now();
@@ -267,7 +255,7 @@ export class DmdSystem implements System {
     const conds = balancedConditions(this.teacher.conditioning === 'prompt' ? 'prompt' : 'label', n, this.numClasses);
     const [lo, hi] = this.range;
     const x = tf.tidy(() => {
-      const cond: Condition = conds.labels ? { labels: tf.tensor1d(conds.labels, 'int32') } : { prompts: conds.prompts };
+      const cond: Condition = conds.labels ? { labels: conds.labels } : { prompts: conds.prompts };
       const out = this.generator.draw(n, cond, Rng.fromState(this.previewRng.state()));
       return tf.clipByValue(tf.div(tf.sub(out, lo), hi - lo), 0, 1);
     });

@@ -42,7 +42,7 @@ export function exportGenerator(dir: string, g: OneStepGenerator, o: ExportGener
 export function loadGenerator(dir: string): { generator: OneStepGenerator; manifest: GeneratorManifest } {
   const manifest = readModelManifest(dir, GENERATOR_KIND) as GeneratorManifest;
   if (!manifest.generator || !(manifest.generator.tGen > 0)) throw new DalError(`${dir}/manifest.json: a onestep-generator manifest needs generator.tGen`);
-  const { denoiser } = loadModel(dir, GENERATOR_KIND);
+  const { denoiser } = loadModel(dir, { kind: GENERATOR_KIND });
   try {
     return { generator: new OneStepGenerator(denoiser, { tGen: manifest.generator.tGen, range: manifest.generator.range }), manifest };
   } catch (e) {

@@ -124,7 +124,7 @@ export class RegressionPairs {
     });
     const c = this.conditions;
     const cond: Condition | null = c.labels
-      ? { labels: tf.tensor1d(Array.from(idx, (i) => c.labels![i]), 'int32') }
+      ? { labels: Int32Array.from(idx, (i) => c.labels![i]) }
       : c.prompts
         ? { prompts: Array.from(idx, (i) => c.prompts![i]) }
         : null;
@@ -133,7 +133,7 @@ export class RegressionPairs {
 }
 
 function conditionTensor(c: PairConditions, start: number, m: number): Condition | null {
-  if (c.labels) return { labels: tf.tensor1d(c.labels.slice(start, start + m), 'int32') };
+  if (c.labels) return { labels: Int32Array.from(c.labels.slice(start, start + m)) };
   if (c.prompts) return { prompts: c.prompts.slice(start, start + m) };
   return null;
 }

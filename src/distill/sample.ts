@@ -33,7 +33,7 @@ export function sampleGenerator(g: OneStepGenerator, o: GeneratorSampleOptions):
     const m = Math.min(chunk, o.n - start);
     const x = tf.tidy(() => {
       const cond: Condition = conds.labels
-        ? { labels: tf.tensor1d(conds.labels.subarray(start, start + m), 'int32') }
+        ? { labels: conds.labels.subarray(start, start + m) }
         : { prompts: conds.prompts!.slice(start, start + m) };
       return tf.clipByValue(tf.div(tf.sub(g.draw(m, cond, rng), lo), hi - lo), 0, 1);
     });

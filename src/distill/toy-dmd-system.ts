@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
+import { denoisingLoss } from '../core/diffusion/denoising-loss.ts';
 import { dmLoss } from '../core/diffusion/dm-loss.ts';
 import { GaussianMixtureDenoiser, modeStats, ringMixture, type GmmSpec } from '../core/diffusion/gmm.ts';
 import { perSample } from '../core/diffusion/parameterization.ts';
@@ -137,13 +138,10 @@ export class ToyDmdSystem implements System {
     const terms: Record<string, number> = {};
     tf.tidy(() => {
       const x0 = this.generator.generate(this.fakeRng.normalTensor([b, 2]));
-      const t = tf.tensor1d(this.fakeRng.uniformArray(b));
-      const noise = this.fakeRng.normalTensor([b, 2]);
-      const s = this.real.schedule;
-      const xt = tf.add(tf.mul(perSample(s.alphaT(t), 2), x0), tf.mul(perSample(s.sigmaT(t), 2), noise));
+      const dsmRng = this.fakeRng.fork();
       const gan = cfg.gan && this.disc ? { fakeIn: this.noised(x0, this.fakeRng), realIn: this.noised(this.real.sample(b, this.fakeRng), this.fakeRng) } : null;
       const { grads } = tf.variableGrads(() => {
-        const dsm = tf.mean(tf.square(tf.sub(fake.eps(xt, t), noise))) as tf.Scalar;
+        const dsm = denoisingLoss(fake, x0, null, dsmRng).loss;
         terms['loss/fake'] = dsm.dataSync()[0];
         if (!gan || !cfg.gan) return dsm;
         const dFake = this.disc!.apply(fake.features(gan.fakeIn.xt, gan.fakeIn.t));

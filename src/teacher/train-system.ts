@@ -8,7 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
+import { denoisingLoss } from '../core/diffusion/denoising-loss.ts';
 import { withGuidance } from '../core/diffusion/guidance.ts';
+import { clipByGlobalNorm } from '../core/train/clip.ts';
 import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import { count } from '../core/train/config/schema.ts';
@@ -137,34 +139,20 @@ export class TeacherSystem implements System {
     const batch = this.data.next();
     const b = cfg.batchSize;
     const [h, w, c] = this.data.sampleShape;
-    const cond = this.dropConditions(batch.labels, batch.prompts);
+    const cond: Condition = { ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.prompts ? { prompts: batch.prompts } : {}) };
     const vars = parameterList(this.model);
-    const t = this.rng.uniformArray(b);
-    const noise = this.rng.normalArray(b * h * w * c);
     let loss = 0;
     let gradNorm = 0;
     tf.tidy(() => {
       const x0 = tf.tensor4d(batch.x0, [b, h, w, c]);
-      const eps = tf.tensor4d(noise, [b, h, w, c]);
-      const tt = tf.tensor1d(t);
-      const alpha = tf.reshape(this.schedule.alphaT(tt), [b, 1, 1, 1]);
-      const sigma = tf.reshape(this.schedule.sigmaT(tt), [b, 1, 1, 1]);
-      const xt = tf.add(tf.mul(alpha, x0), tf.mul(sigma, eps));
-      // ε-prediction regresses ε; v-prediction regresses v = α·ε − σ·x₀.
-      const target = cfg.prediction === 'eps' ? eps : tf.sub(tf.mul(alpha, eps), tf.mul(sigma, x0));
-      const condT: Condition = {
-        ...(cond.labels ? { labels: tf.tensor1d(cond.labels, 'int32') } : {}),
-        ...(cond.prompts ? { prompts: cond.prompts } : {}),
-      };
-      const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.square(tf.sub(this.model.predict(xt, tt, condT), target))) as tf.Scalar,
-        vars,
-      );
-      const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-      [loss, gradNorm] = [value.dataSync()[0], norm.dataSync()[0]];
-      const scale = cfg.gradClip !== null && gradNorm > cfg.gradClip ? cfg.gradClip / (gradNorm + 1e-6) : 1;
-      const clipped = scale === 1 ? grads : Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
-      this.optimizer.applyGradients(clipped as tf.NamedTensorMap);
+      const { grads } = tf.variableGrads(() => {
+        const r = denoisingLoss(this.model, x0, cond, this.rng, { prediction: cfg.prediction, condDropout: cfg.condDropout });
+        loss = r.terms.denoise;
+        return r.loss;
+      }, vars);
+      const clipped = clipByGlobalNorm(grads, cfg.gradClip);
+      gradNorm = clipped.norm;
+      this.optimizer.applyGradients(clipped.grads);
     });
     this.ema.update();
     this.lossEma = this.lossEma === null ? loss : 0.99 * this.lossEma + 0.01 * loss;
@@ -174,14 +162,6 @@ export class TeacherSystem implements System {
     const terms: Record<string, number> = { 'loss/denoise': loss, 'train/gradNorm': gradNorm, 'train/seconds': this.seconds };
     if (!cfg.optimizer.lr.isConstant) terms.lr = lr;
     return terms;
-  }
-
-  /** The batch's conditions with each replaced by the null one with probability condDropout. */
-  private dropConditions(labels?: Int32Array, prompts?: string[]): { labels?: Int32Array; prompts?: string[] } {
-    const p = this.cfg.condDropout;
-    if (labels) return { labels: labels.map((l) => (this.rng.uniform() < p ? -1 : l)) };
-    if (prompts) return { prompts: prompts.map((s) => (this.rng.uniform() < p ? '' : s)) };
-    return {};
   }
 
   async state(): Promise<SystemState> {
@@ -218,7 +198,7 @@ export class TeacherSystem implements System {
     const conds = balancedConditions(this.model.conditioning === 'prompt' ? 'prompt' : 'label', n, this.data.numClasses);
     const rng = Rng.fromState(this.previewRng.state());
     const x = tf.tidy(() => {
-      const cond: Condition = conds.labels ? { labels: tf.tensor1d(conds.labels, 'int32') } : { prompts: conds.prompts };
+      const cond: Condition = conds.labels ? { labels: conds.labels } : { prompts: conds.prompts };
       const out = sample(withGuidance(this.emaModel, guidance), n, { sampler, steps, cond, rng, clipX0: [-1, 1] });
       return tf.clipByValue(tf.div(tf.add(out, 1), 2), 0, 1);
     });

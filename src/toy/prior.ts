@@ -58,13 +58,13 @@ export function checkLabel(cfg: { prior: PriorConfig; label: number | null }, ct
 }
 
 /**
- * The condition "component `label`" for a batch, or null (unconditional). The caller disposes `labels`.
- * @returns labels int32 [batch]
+ * The condition "component `label`" for a batch, or null (unconditional).
+ * @returns labels [batch]
  */
 export function labelCondition(label: number | null, batch: number, numComponents: number): Condition | null {
   if (label === null) return null;
   if (label >= numComponents) {
     throw new DalError(`system.label: expected a component index 0..${numComponents - 1} (or null); given ${label}`);
   }
-  return { labels: tf.fill([batch], label, 'int32') as tf.Tensor1D };
+  return { labels: new Int32Array(batch).fill(label) };
 }

@@ -59,7 +59,6 @@ export class ToySampleSystem implements System {
     this.samples = tf.tidy(
       () => sample(withGuidance(this.prior, cfgScale), n, { sampler, steps, eta, cond, rng: this.rng }) as tf.Tensor2D,
     );
-    cond?.labels?.dispose();
     return { 'sample/seconds': (Date.now() - t0) / 1000 };
   }
 

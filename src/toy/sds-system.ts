@@ -137,7 +137,6 @@ export class ToySdsSystem implements System {
   dispose(): void {
     this.x.dispose();
     this.optimizer.dispose();
-    this.cond?.labels?.dispose();
   }
 
   /** Distance of each particle to the target mode (conditional) or to its nearest mode. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePng } from '../../src/core/io/png.ts';
 import { readEventFile } from '../../src/core/log/reader.ts';
-import { dal, ROOT, startDal } from './dal.ts';
+import { dal, ROOT, startDal, waitFor } from './dal.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dal-cli-resume-'));
 const STEPS = 400;
@@ -35,8 +35,6 @@ function checkpointStep(run: string): number {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('kill and resume', () => {
   it('SIGKILL halfway + --resume ends with the metrics.json of an uninterrupted run', async () => {
     const full = join(dir, 'full');
@@ -44,10 +42,7 @@ describe('kill and resume', () => {
     const uninterrupted = dal(args(full));
     const victim = startDal(args(killed));
     // Kill as soon as a checkpoint at or past the middle exists (the run is then somewhere after it).
-    while (checkpointStep(killed) < STEPS / 2) {
-      await sleep(50);
-      if (victim.child.exitCode !== null) throw new Error(`the run ended before it could be killed:\n${(await victim.done).stderr}`);
-    }
+    await waitFor(() => checkpointStep(killed) >= STEPS / 2, `a checkpoint at step ≥ ${STEPS / 2}`, { timeoutMs: 80_000, child: victim });
     victim.child.kill('SIGKILL');
     const v = await victim.done;
     expect(v.signal).toBe('SIGKILL');

@@ -51,7 +51,7 @@ describe('one-step generator', () => {
     const teacher = new UNetDenoiser(tinyArch, cosineSchedule(), prediction, new Rng(5));
     const g = new OneStepGenerator(copyTeacher(teacher), { tGen: 0.8, range: [-1, 1] });
     const z = new Rng(1).normalTensor([3, 8, 8, 1]);
-    const labels = tf.tensor1d([1, 4, 7], 'int32');
+    const labels = Int32Array.from([1, 4, 7]);
     const [a, s] = [teacher.schedule.alpha(0.8), teacher.schedule.sigma(0.8)];
     const err = tf.tidy(() => {
       const out = teacher.predict(z, tf.fill([3], 0.8) as tf.Tensor1D, { labels });
@@ -59,7 +59,7 @@ describe('one-step generator', () => {
       return tf.max(tf.abs(tf.sub(g.generate(z, { labels }), want))).dataSync()[0];
     });
     expect(err).toBeLessThan(1e-5);
-    tf.dispose([z, labels]);
+    tf.dispose([z]);
     g.dispose();
     teacher.dispose();
   });
@@ -127,17 +127,17 @@ describe('dmd system', () => {
 
     it('loads and draws exactly what the trained generator draws', () => {
       const { generator } = loadGenerator(dir);
-      const labels = tf.tensor1d([0, 5], 'int32');
+      const labels = Int32Array.from([0, 5]);
       const [x, y] = [sys.generator.draw(2, { labels }, new Rng(4)), generator.draw(2, { labels }, new Rng(4))];
       expect(tf.tidy(() => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0])).toBe(0);
-      tf.dispose([x, y, labels]);
+      tf.dispose([x, y]);
       generator.dispose();
     });
 
     // The generator's network keeps the teacher's Denoiser convention (that is what makes its first output a teacher
     // x̂₀), so the shared suite applies to it as loaded from its directory; the round trip reloads the directory.
     describeDenoiserConformance('exported one-step generator (its network)', () => loadGenerator(dir).generator.net, {
-      cond: (b, rng) => ({ labels: tf.tensor1d(Array.from({ length: b }, () => rng.int(10)), 'int32') }),
+      cond: (b, rng) => ({ labels: Int32Array.from({ length: b }, () => rng.int(10)) }),
       roundTrip: () => loadGenerator(dir).generator.net,
     });
   });

@@ -41,7 +41,7 @@ function fixedLoss(sys: TeacherSystem): number {
     const a = tf.reshape(sys.model.schedule.alphaT(t), [b, 1, 1, 1]);
     const s = tf.reshape(sys.model.schedule.sigmaT(t), [b, 1, 1, 1]);
     const xt = tf.add(tf.mul(a, x0), tf.mul(s, eps));
-    const labels = tf.tensor1d(Array.from({ length: b }, (_, i) => i % 10), 'int32');
+    const labels = Int32Array.from(Array.from({ length: b }, (_, i) => i % 10));
     return tf.mean(tf.square(tf.sub(sys.model.eps(xt, t, { labels }), eps))).dataSync()[0];
   });
 }

@@ -1,5 +1,5 @@
 /**
- * `dal eval CHECKPOINT [--n 1000] [--steps 50] [--sampler ddim] [--guidance 3] [--seed 0] [--json] [--write]`:
+ * `dal eval CHECKPOINT [--n 1000] [--steps 50] [--sampler ddim] [--guidance G] [--seed 0] [--json] [--write]`:
  * the sample quality of a teacher (src/core/metrics/evaluate-model.ts) — class accuracy by dal's classifier (and,
  * for MNIST, by the independent k-NN), the worst class, FID, precision and recall against held-out real data.
  * `--write` records the figures in the checkpoint's manifest.
@@ -9,7 +9,7 @@ import { DalError } from '../../core/errors.ts';
 import { Evaluator } from '../../core/metrics/evaluate.ts';
 import { SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/samplers.ts';
 import { sampleTeacher, scoreTeacherSamples, teacherKind } from '../../core/metrics/evaluate-model.ts';
-import { loadModel, updateModelMetrics } from '../../core/model/model-dir.ts';
+import { evaluatedGuidance, loadModel, updateModelMetrics } from '../../core/model/model-dir.ts';
 import { GENERATOR_KIND, isGeneratorDir, loadGenerator } from '../../distill/export.ts';
 import { sampleGenerator } from '../../distill/sample.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
@@ -19,7 +19,7 @@ interface EvalArgs {
   n: number;
   steps: number;
   sampler: SamplerName;
-  guidance: number;
+  guidance?: number;
   seed: number;
   json: boolean;
   write: boolean;
@@ -39,12 +39,15 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('n', { type: 'number', default: 1000, describe: 'samples, balanced over the classes (MNIST: n/10 per digit)' })
       .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
       .option('sampler', { choices: SAMPLER_NAMES, default: 'ddim' as SamplerName, describe: 'sampler' })
-      .option('guidance', { type: 'number', default: 3, describe: 'classifier-free guidance scale' })
+      .option('guidance', {
+        type: 'number',
+        describe: "classifier-free guidance scale (default: the guidance the teacher was evaluated at, from its manifest: 3 for the shipped teachers)",
+      })
       .option('seed', { type: 'number', default: 0, describe: 'random seed' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of a table' })
       .option('write', { type: 'boolean', default: false, describe: "record the figures in the checkpoint's manifest.json" })
       .option('backend', { choices: BACKEND_NAMES, describe: 'tfjs backend (default: the fastest available)' })
-      .example('$0 eval checkpoints/mnist-unet', '1,000 DDIM-50 samples with CFG 3, 100 per digit')
+      .example('$0 eval checkpoints/mnist-unet', "1,000 DDIM-50 samples at the manifest's guidance (3), 100 per digit")
       .example('$0 eval checkpoints/shapes-unet --n 500 --guidance 1 --json', 'shapes teacher without guidance, as JSON')
       .example('$0 eval checkpoints/mnist-dmd --n 1000', 'the distilled one-step generator, 1,000 samples (one network evaluation each)') as unknown as Argv<EvalArgs>,
   handler: async (args: ArgumentsCamelCase<EvalArgs>) => {
@@ -54,15 +57,16 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
 
 /** Samples, scores and prints (or writes) the metrics of a teacher checkpoint. */
 export async function evaluateCheckpoint(args: EvalArgs): Promise<Record<string, number>> {
-  const { n, steps, sampler, guidance, seed } = args;
+  const { n, steps, sampler, seed } = args;
   if (!Number.isInteger(n) || n < 2) throw new DalError(`--n: expected an integer ≥ 2; given ${n}`);
   if (!Number.isInteger(steps) || steps < 1) throw new DalError(`--steps: expected a positive integer; given ${steps}`);
-  if (!Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
+  if (args.guidance !== undefined && !Number.isFinite(args.guidance)) throw new DalError(`--guidance: expected a number; given ${args.guidance}`);
   if (!Number.isInteger(seed) || seed < 0) throw new DalError(`--seed: expected a non-negative integer; given ${seed}`);
   await setupBackend(args.backend);
   if (isGeneratorDir(args.checkpoint)) return evaluateGenerator(args);
   const { denoiser, manifest } = loadModel(args.checkpoint);
   const kind = teacherKind(manifest);
+  const guidance = args.guidance ?? evaluatedGuidance(manifest);
   const log = (s: string) => process.stderr.write(s);
   try {
     const t0 = Date.now();
@@ -84,11 +88,12 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<Record<string,
     }
     const setting = `${sampler}${steps}_cfg${guidance}`;
     if (args.write) {
+      // the first evaluation recorded also defines the teacher's evaluated guidance (dal sample's and dal eval's default)
       updateModelMetrics(args.checkpoint, {
         ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`${setting}/${k}`, v])),
         [`${setting}/n`]: n,
         [`${setting}/seed`]: seed,
-      });
+      }, guidance);
     }
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ checkpoint: args.checkpoint, sampler, steps, guidance, n, seed, ...metrics })}\n`);
@@ -118,7 +123,7 @@ async function evaluateGenerator(args: EvalArgs): Promise<Record<string, number>
     } finally {
       ev.dispose();
     }
-    if (args.write) updateModelMetrics(args.checkpoint, { ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`onestep/${k}`, v])), 'onestep/n': n, 'onestep/seed': seed }, GENERATOR_KIND);
+    if (args.write) updateModelMetrics(args.checkpoint, { ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`onestep/${k}`, v])), 'onestep/n': n, 'onestep/seed': seed }, manifest.generator.cfgScale, GENERATOR_KIND);
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ checkpoint: args.checkpoint, sampler: 'onestep', steps: 1, guidance: manifest.generator.cfgScale, n, seed, ...metrics })}\n`);
     } else {

@@ -16,7 +16,9 @@ import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
 import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/samplers.ts';
-import { isModelDir, loadModel, MODEL_MANIFEST } from '../../core/model/model-dir.ts';
+import { evaluatedGuidance, isModelDir, loadModel, MODEL_MANIFEST } from '../../core/model/model-dir.ts';
+import { promptVocabulary } from '../../core/data/conditional.ts';
+import { checkPromptWords } from '../../core/text/tokenizer.ts';
 import { makePrior } from '../../toy/prior.ts';
 import { isGeneratorDir, loadGenerator } from '../../distill/export.ts';
 import type { Condition } from '../../core/diffusion/denoiser.ts';
@@ -29,6 +31,10 @@ export interface SampleModel {
   numLabels: number;
   /** True when the model is conditioned on prompts (--prompt). */
   prompts?: boolean;
+  /** The words its prompts may use (a prompt with another word is refused); undefined: no check. */
+  vocabulary?: readonly string[];
+  /** The guidance scale used without --guidance (a teacher's evaluated guidance); default 1. */
+  guidance?: number;
   /** The class label a prompt names (written to FILE.labels.npy), or undefined when it names none. */
   labelOfPrompt?(prompt: string): number | undefined;
   /** Largest batch per sampler call (samples are drawn in chunks of this size); default: all at once. */
@@ -82,7 +88,7 @@ interface SampleArgs {
   steps: number;
   sampler?: SamplerName | 'onestep';
   eta: number;
-  guidance: number;
+  guidance?: number;
   seed: number;
   clip?: string;
   out: string;
@@ -104,7 +110,10 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
         describe: 'sampler (default: ddim; onestep, the only one, for a one-step generator)',
       })
       .option('eta', { type: 'number', default: 0, describe: 'DDIM stochasticity η in [0, 1]' })
-      .option('guidance', { type: 'number', default: 1, describe: 'classifier-free guidance scale (with --label or --prompt)' })
+      .option('guidance', {
+        type: 'number',
+        describe: "classifier-free guidance scale (with --label or --prompt); default: the guidance a teacher checkpoint was evaluated at (its manifest's, 3 for the shipped teachers), 1 for ring8",
+      })
       .option('seed', { type: 'number', default: 0, describe: 'random seed' })
       .option('clip', {
         type: 'string',
@@ -116,10 +125,10 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .example('$0 sample ring8 --n 512 --label 3 --guidance 2 --out x.npy', 'component 3 with CFG 2; also writes x.labels.npy')
       .example('$0 sample ring8 --n 4096 --sampler ddpm --steps 1000 --out x.npy', 'ancestral sampling')
       .example('$0 sample checkpoints/mnist-dmd --n 100 --label 7 --sampler onestep --out x.npy', 'the distilled one-step generator: one network evaluation a sample')
-      .example('$0 sample checkpoints/mnist-unet --n 100 --label 7 --guidance 3 --out x.npy', 'MNIST sevens [100,32,32,1] in [0, 1]')
+      .example('$0 sample checkpoints/mnist-unet --n 100 --label 7 --out x.npy', "MNIST sevens [100,32,32,1] in [0, 1], at the teacher's evaluated guidance (3)")
       .example(
-        '$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 3 --out x.npy',
-        'shapes [16,32,32,3]; also writes x.labels.npy (class shape·5 + colour) and x.prompts.json',
+        '$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 5 --out x.npy',
+        'shapes [16,32,32,3] at CFG 5; also writes x.labels.npy (class shape·5 + colour) and x.prompts.json; a word the teacher does not know is refused',
       ) as unknown as Argv<SampleArgs>,
   handler: async (args: ArgumentsCamelCase<SampleArgs>) => {
     await sampleToFile(args);
@@ -128,11 +137,11 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
 
 /** Draws the samples and writes FILE.npy (+ FILE.labels.npy, + FILE.prompts.json for a prompt). */
 export async function sampleToFile(args: SampleArgs): Promise<void> {
-  const { n, steps, eta, guidance, seed, out } = args;
+  const { n, steps, eta, seed, out } = args;
   if (!Number.isInteger(n) || n < 1) throw new DalError(`--n: expected a positive integer; given ${n}`);
   if (!Number.isInteger(steps) || steps < 1) throw new DalError(`--steps: expected a positive integer; given ${steps}`);
   if (!(eta >= 0 && eta <= 1)) throw new DalError(`--eta: expected a number in [0, 1]; given ${eta}`);
-  if (!Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
+  if (args.guidance !== undefined && !Number.isFinite(args.guidance)) throw new DalError(`--guidance: expected a number; given ${args.guidance}`);
   if (!Number.isInteger(seed) || seed < 0) throw new DalError(`--seed: expected a non-negative integer; given ${seed}`);
   if (!out.endsWith('.npy')) throw new DalError(`--out: expected a file name ending in .npy; given ${out}`);
   const loader = models.find((m) => m.accepts(args.model));
@@ -153,7 +162,9 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     const prompt = args.prompt;
     if (prompt !== undefined && !model.prompts) throw new DalError(`--prompt: ${args.model} is not conditioned on prompts; use --label`);
     if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
-    const labels = label === undefined ? null : (tf.fill([n], label, 'int32') as tf.Tensor1D);
+    if (prompt !== undefined && model.vocabulary) checkPromptWords(prompt, model.vocabulary, `--prompt (for ${args.model})`);
+    const guidance = args.guidance ?? model.guidance ?? 1;
+    const labels = label === undefined ? null : new Int32Array(n).fill(label);
     const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
     const clipX0 = args.clip === undefined ? model.clipX0 : parseClip(args.clip);
     const t0 = Date.now();
@@ -162,7 +173,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += chunk) {
       const m = Math.min(chunk, n - start);
-      const cond = labels ? { labels: tf.slice(labels, start, m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
+      const cond = labels ? { labels: labels.subarray(start, start + m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
       parts.push(
         tf.tidy(() => {
           if (sampler === 'onestep') return model.toOutput ? model.toOutput(model.draw!(m, cond, rng)) : model.draw!(m, cond, rng);
@@ -171,7 +182,6 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
           return model.toOutput ? model.toOutput(x) : x;
         }),
       );
-      cond?.labels?.dispose();
     }
     const x = parts.length === 1 ? parts[0] : tf.concat(parts);
     writeNpy(out, x.dataSync() as Float32Array, [...x.shape]);
@@ -179,8 +189,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     const written = [out];
     const labelsFile = out.replace(/\.npy$/, '.labels.npy');
     if (labels) {
-      writeNpy(labelsFile, labels.dataSync() as Int32Array, [n]);
-      labels.dispose();
+      writeNpy(labelsFile, labels, [n]);
       written.push(labelsFile);
     } else if (promptLabel !== undefined) {
       writeNpy(labelsFile, new Int32Array(n).fill(promptLabel), [n]);
@@ -191,8 +200,9 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
       writeFileSync(promptsFile, `${JSON.stringify(new Array<string>(n).fill(prompt))}\n`);
       written.push(promptsFile);
     }
+    const cfg = sampler !== 'onestep' && (labels || prompt !== undefined) ? `, guidance ${guidance}${args.guidance === undefined ? ' (default)' : ''}` : '';
     const how = sampler === 'onestep' ? 'one step' : `${sampler} ${steps} steps`;
-    process.stdout.write(`wrote ${written.join(', ')} (${n} samples, ${how}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(`wrote ${written.join(', ')} (${n} samples, ${how}${cfg}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   } finally {
     model.dispose();
   }
@@ -216,6 +226,8 @@ function teacherSampleModel(dir: string): SampleModel {
     denoiser,
     numLabels: denoiser.architecture.unet.numClasses,
     prompts: denoiser.conditioning === 'prompt',
+    vocabulary: denoiser.conditioning === 'prompt' ? promptVocabulary(manifest.data.name) : undefined,
+    guidance: evaluatedGuidance(manifest),
     labelOfPrompt: (p) => {
       if (manifest.data.name !== 'shapes') return undefined;
       const parsed = parsePrompt(p);

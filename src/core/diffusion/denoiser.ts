@@ -13,8 +13,8 @@ import type { Schedule } from './schedule.ts';
  * the null condition (used by classifier-free guidance); `null`/`undefined` as a whole means unconditional.
  */
 export interface Condition {
-  /** int32 [B]; -1 is the null label. */
-  labels?: tf.Tensor1D;
+  /** [B] class labels, on the host (a denoiser tensorizes them); -1 is the null label. */
+  labels?: Int32Array;
   /** [B] prompts; '' is the null prompt. */
   prompts?: string[];
 }

@@ -87,10 +87,10 @@ export class GaussianMixtureDenoiser implements Denoiser {
   private logPrior(batch: number, cond?: Condition | null): tf.Tensor {
     const logW = tf.tensor2d([this.logWeights]); // [1,K]
     if (!cond?.labels) return logW;
-    if (cond.labels.shape[0] !== batch) {
-      throw new Error(`GaussianMixtureDenoiser: labels must be [${batch}], got [${cond.labels.shape}]`);
+    if (cond.labels.length !== batch) {
+      throw new Error(`GaussianMixtureDenoiser: labels must be [${batch}], got [${cond.labels.length}]`);
     }
-    const labels = tf.reshape(tf.cast(cond.labels, 'int32'), [batch, 1]); // [B,1]
+    const labels = tf.tensor2d(cond.labels, [batch, 1], 'int32'); // [B,1]
     const ks = tf.reshape(tf.range(0, this.numComponents, 1, 'int32'), [1, this.numComponents]); // [1,K]
     const onlyK = tf.where(tf.equal(labels, ks), tf.zerosLike(ks), tf.fill([1, this.numComponents], -Infinity));
     return tf.where(tf.tile(tf.equal(labels, -1), [1, this.numComponents]), tf.tile(logW, [batch, 1]), onlyK);

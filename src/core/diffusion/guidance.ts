@@ -11,7 +11,7 @@ import type { Condition, Denoiser } from './denoiser.ts';
  */
 export function nullCondition(cond: Condition, batch: number): Condition {
   const out: Condition = {};
-  if (cond.labels) out.labels = tf.fill([batch], -1, 'int32') as tf.Tensor1D;
+  if (cond.labels) out.labels = new Int32Array(batch).fill(-1);
   if (cond.prompts) out.prompts = new Array<string>(batch).fill('');
   return out;
 }
@@ -24,7 +24,11 @@ export function isConditional(cond: Condition | null | undefined): cond is Condi
 /** [a; b] along the batch axis, field by field (both must carry the same fields). */
 export function concatConditions(a: Condition, b: Condition): Condition {
   const out: Condition = {};
-  if (a.labels && b.labels) out.labels = tf.concat([a.labels, b.labels]) as tf.Tensor1D;
+  if (a.labels && b.labels) {
+    out.labels = new Int32Array(a.labels.length + b.labels.length);
+    out.labels.set(a.labels);
+    out.labels.set(b.labels, a.labels.length);
+  }
   if (a.prompts && b.prompts) out.prompts = [...a.prompts, ...b.prompts];
   return out;
 }

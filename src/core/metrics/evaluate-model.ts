@@ -83,7 +83,7 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
     const m = Math.min(chunk, o.n - start);
     const x = tf.tidy(() => {
       const cond: Condition = conds.labels
-        ? { labels: tf.tensor1d(conds.labels.subarray(start, start + m), 'int32') }
+        ? { labels: conds.labels.subarray(start, start + m) }
         : { prompts: conds.prompts!.slice(start, start + m) };
       const onStep = o.onStep && ((i: number) => o.onStep!(start * o.steps + m * i, o.n * o.steps));
       // x̂₀ clipped to the data range at every step (see `clipX0Eps` in samplers.ts)

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DalError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { freeze } from '../nn/module.ts';
 import { Rng } from '../rng.ts';
 import { makeSchedule, type ScheduleConfig } from '../diffusion/schedule.ts';
 import { float16Bits } from './float16.ts';
@@ -50,6 +51,8 @@ export interface ModelManifest {
   training: { steps: number; seconds: number; config?: unknown };
   /** Measured figures (accuracy, FID, …), filled in by `dal eval --write`. */
   metrics: Record<string, number | string>;
+  /** The classifier-free guidance scale the teacher was evaluated at (see `evaluatedGuidance`). */
+  guidance?: number;
   createdAt: string;
   weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
   files: { path: string; bytes: number; sha256: string }[];
@@ -109,12 +112,31 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
   return manifest;
 }
 
-/** Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. */
-export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], kind: ModelKind = KIND): ModelManifest {
+/**
+ * Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. `guidance`, the scale
+ * the metrics were measured at, becomes the manifest's `guidance` unless it has one (the first evaluation defines it).
+ */
+export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], guidance?: number, kind: ModelKind = KIND): ModelManifest {
   const m = readModelManifest(dir, kind);
   m.metrics = { ...m.metrics, ...metrics };
+  if (m.guidance === undefined && guidance !== undefined) m.guidance = guidance;
   writeManifest(dir, m);
   return m;
+}
+
+/**
+ * The guidance scale `dal sample` and `dal eval` use when `--guidance` is not given: the manifest's `guidance`, else
+ * the one scale its recorded metrics were measured at (keys `<sampler><steps>_cfg<G>/…`, as `dal eval --write`
+ * writes them), else 1 (the conditional model alone).
+ */
+export function evaluatedGuidance(m: Pick<ModelManifest, 'guidance' | 'metrics'>): number {
+  if (typeof m.guidance === 'number' && Number.isFinite(m.guidance)) return m.guidance;
+  const scales = new Set<number>();
+  for (const key of Object.keys(m.metrics ?? {})) {
+    const match = /^[a-z]+\d+_cfg([0-9.]+)\//.exec(key);
+    if (match) scales.add(Number(match[1]));
+  }
+  return scales.size === 1 ? [...scales][0] : 1;
 }
 
 /**
@@ -150,13 +172,25 @@ export interface LoadedModel {
   manifest: ModelManifest;
 }
 
+/** Options of `loadModel`. */
+export interface LoadModelOptions {
+  /**
+   * Leave the weights trainable (e.g. to initialize a model that is trained further, such as DMD's fake score).
+   * Default false: the loaded model is frozen (`freeze`), so no optimizer moves it.
+   */
+  trainable?: boolean;
+  /** The kind the directory must be (default: a teacher, 'unet-denoiser'). */
+  kind?: ModelKind;
+}
+
 /**
  * Loads a model directory, checking that the manifest describes the weights the architecture needs, and the size and
- * SHA-256 of every weight file. The caller disposes `denoiser`.
+ * SHA-256 of every weight file. The model comes frozen (non-trainable variables) unless `opts.trainable`. The caller
+ * disposes `denoiser`.
  * @throws DalError naming the file at fault (manifest or weight file)
  */
-export function loadModel(dir: string, kind: ModelKind = KIND): LoadedModel {
-  const m = readModelManifest(dir, kind);
+export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
+  const m = readModelManifest(dir, opts.kind ?? KIND);
   const manifestPath = join(dir, MODEL_MANIFEST);
   let denoiser: UNetDenoiser;
   try {
@@ -178,7 +212,7 @@ export function loadModel(dir: string, kind: ModelKind = KIND): LoadedModel {
     denoiser.dispose();
     throw e;
   }
-  return { denoiser, manifest: m };
+  return { denoiser: freeze(denoiser, opts.trainable ?? false), manifest: m };
 
   function readWeights(dir: string, m: ModelManifest, manifestPath: string): tf.NamedTensorMap {
     const expected = denoiser.parameters();
@@ -220,9 +254,9 @@ export function loadModel(dir: string, kind: ModelKind = KIND): LoadedModel {
   }
 }
 
-/** Loads a model directory as a `Denoiser` (see `loadModel`). */
-export function loadDenoiser(dir: string): UNetDenoiser {
-  return loadModel(dir).denoiser;
+/** Loads a model directory as a (frozen, unless `opts.trainable`) `Denoiser` (see `loadModel`). */
+export function loadDenoiser(dir: string, opts: LoadModelOptions = {}): UNetDenoiser {
+  return loadModel(dir, opts).denoiser;
 }
 
 /** True when `dir` looks like a model directory (has a manifest). */

@@ -91,9 +91,13 @@ export class UNetDenoiser implements Denoiser, Module {
     if (cond?.prompts && cond.prompts.length !== b) {
       throw new Error(`UNetDenoiser: ${cond.prompts.length} prompts for a batch of ${b}`);
     }
+    if (cond?.labels && cond.labels.length !== b) {
+      throw new Error(`UNetDenoiser: ${cond.labels.length} labels for a batch of ${b}`);
+    }
     return tf.tidy(() => {
       const extra = this.promptEncoder ? this.promptEncoder.apply(cond?.prompts ?? new Array<string>(b).fill('')) : null;
-      return this.net.apply(x as tf.Tensor4D, t, cond?.labels ?? null, extra);
+      const labels = cond?.labels ? tf.tensor1d(cond.labels, 'int32') : null;
+      return this.net.apply(x as tf.Tensor4D, t, labels, extra);
     });
   }
 

@@ -48,6 +48,22 @@ export function countParameters(m: Module): number {
   return Object.values(m.parameters()).reduce((n, v) => n + v.size, 0);
 }
 
+/**
+ * Marks every variable of `m` non-trainable (or trainable again with `trainable = true`) and returns `m`. A frozen
+ * module is a constant to every optimizer: `optimizer.minimize(f)` without a variable list trains only trainable
+ * variables, and `tf.variableGrads` returns null gradients for frozen ones. The model loader freezes what it loads
+ * (a teacher is a prior, not a parameter).
+ */
+export function freeze<M extends Module>(m: M, trainable = false): M {
+  for (const v of Object.values(m.parameters())) v.trainable = trainable;
+  return m;
+}
+
+/** True when no variable of `m` is trainable. */
+export function isFrozen(m: Module): boolean {
+  return Object.values(m.parameters()).every((v) => !v.trainable);
+}
+
 /** Trainable variables of a module as a list (for `optimizer.minimize(f, true, varList)`). */
 export function parameterList(m: Module): tf.Variable[] {
   return Object.values(m.parameters());

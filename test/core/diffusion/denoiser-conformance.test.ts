@@ -8,7 +8,7 @@ import { describeDenoiserConformance } from './denoiser-conformance.ts';
 
 const ring8 = ringMixture();
 const randomLabels = (batch: number, rng: Rng) =>
-  ({ labels: tf.tensor1d(Array.from({ length: batch }, () => rng.int(9) - 1), 'int32') }) as const;
+  ({ labels: Int32Array.from(Array.from({ length: batch }, () => rng.int(9) - 1)) }) as const;
 const ringSamples = (n: number, rng: Rng) => new GaussianMixtureDenoiser(ring8, cosineSchedule()).sample(n, rng);
 
 describeDenoiserConformance('GaussianMixtureDenoiser ring8 (cosine)', () => new GaussianMixtureDenoiser(ring8, cosineSchedule()), {
@@ -28,7 +28,7 @@ describeDenoiserConformance(
       { means: [[1, 0, -1], [-0.5, 2, 0.3]], stds: [0.3, 0.6], weights: [0.7, 0.3] },
       linearSchedule(),
     ),
-  { batch: 5, cond: (batch, rng) => ({ labels: tf.tensor1d(Array.from({ length: batch }, () => rng.int(3) - 1), 'int32') }) },
+  { batch: 5, cond: (batch, rng) => ({ labels: Int32Array.from(Array.from({ length: batch }, () => rng.int(3) - 1)) }) },
 );
 
 describeDenoiserConformance('withGuidance(ring8, s = 3)', () => withGuidance(new GaussianMixtureDenoiser(ring8, cosineSchedule()), 3), {

@@ -58,7 +58,7 @@ export function describeDenoiserConformance(
       return { x, t: tf.tensor1d(tArr), cond };
     };
     const disposeInputs = (i: { x: tf.Tensor; t: tf.Tensor; cond: Condition | null }) =>
-      tf.dispose([i.x, i.t, ...(i.cond?.labels ? [i.cond.labels] : [])]);
+      tf.dispose([i.x, i.t]);
     const conds = () => (options.cond ? [false, true] : [false]);
 
     it('has a VP schedule and a sample shape', () => {
@@ -112,7 +112,7 @@ export function describeDenoiserConformance(
             const ci: Condition | null =
               useCond && inp.cond
                 ? {
-                    ...(inp.cond.labels ? { labels: tf.slice(inp.cond.labels, i, 1) as tf.Tensor1D } : {}),
+                    ...(inp.cond.labels ? { labels: inp.cond.labels.subarray(i, i + 1) } : {}),
                     ...(inp.cond.prompts ? { prompts: [inp.cond.prompts[i]] } : {}),
                   }
                 : null;

@@ -54,7 +54,7 @@ describe('GaussianMixtureDenoiser', () => {
           const batch = 6;
           const x = tf.mul(rng.normalTensor([batch, dim]), 1.5);
           const t = tf.fill([batch], tv) as tf.Tensor1D;
-          const cond = labelVals ? { labels: tf.tensor1d(labelVals, 'int32') } : null;
+          const cond = labelVals ? { labels: Int32Array.from(labelVals) } : null;
           const grad = tf.grad((xx: tf.Tensor) => tf.sum(gmm.logDensity(xx, t, cond)))(x);
           const expected = tf.mul(grad, -schedule.sigma(tv));
           const eps = gmm.eps(x, t, cond);
@@ -70,7 +70,7 @@ describe('GaussianMixtureDenoiser', () => {
       tf.tidy(() => {
         const tv = 0.4;
         const x = new Rng(5).normalTensor([spec.means.length, dim]);
-        const labels = tf.range(0, spec.means.length, 1, 'int32') as tf.Tensor1D;
+        const labels = Int32Array.from({ length: spec.means.length }, (_, k) => k);
         const eps = gmm.eps(x, tf.fill([spec.means.length], tv) as tf.Tensor1D, { labels }).arraySync() as number[][];
         const xs = x.arraySync() as number[][];
         const [a, s] = [schedule.alpha(tv), schedule.sigma(tv)];

@@ -27,7 +27,7 @@ describe('sds: the detached-target form', () => {
       const batch = 16;
       const before = tf.memory().numTensors;
       const x = tf.tidy(() => tf.mul(new Rng(4).normalTensor([batch, 2]), 2));
-      const labels = tf.tensor1d([3, 0, -1, 5, 3, 3, 7, 1, 2, 4, 6, -1, 0, 0, 3, 2], 'int32');
+      const labels = Int32Array.from([3, 0, -1, 5, 3, 3, 7, 1, 2, 4, 6, -1, 0, 0, 3, 2]);
       const opts: SdsOptions = { tMin: 0.02, tMax: 0.98, weighting, cfgScale, cond: { labels }, gradClip };
       const rngA = new Rng(77);
       let terms: Record<string, number> = {};
@@ -61,7 +61,7 @@ describe('sds: the detached-target form', () => {
       expect(terms.tMean).toBeCloseTo(tArr.reduce((p, q) => p + q) / batch, 6);
       expect(terms.gradNorm).toBeGreaterThan(0);
       if (gradClip != null) expect(terms.clipFraction).toBeGreaterThan(0);
-      tf.dispose([x, labels, value, ...grads, expected]);
+      tf.dispose([x, value, ...grads, expected]);
       expect(tf.memory().numTensors).toBe(before);
     },
   );
@@ -153,7 +153,7 @@ describe('SDS sanity on ring8 (DESIGN.md "Known results": every particle within 
     const d = new GaussianMixtureDenoiser(ring8, cosineSchedule());
     const rng = new Rng(2022);
     const x = tf.variable(rng.normalTensor([64, 2]));
-    const labels = tf.fill([64], 3, 'int32') as tf.Tensor1D;
+    const labels = new Int32Array(64).fill(3);
     const opt = tf.train.adam(0.02);
     const opts: SdsOptions = { tMin: 0.02, tMax: 0.98, weighting: 'sigma2', cfgScale: 1, cond: { labels } };
     const steps = 400;
@@ -165,7 +165,7 @@ describe('SDS sanity on ring8 (DESIGN.md "Known results": every particle within 
     console.log(`SDS ring8 s=1, ${steps} steps: within 0.3 ${within}, median distance ${dists[32].toFixed(4)}, max ${dists[63].toFixed(3)}`);
     expect(within).toBeGreaterThanOrEqual(0.95);
     expect(modeStats(x, ring8).shares[3]).toBeGreaterThanOrEqual(0.95);
-    tf.dispose([x, labels]);
+    x.dispose();
     opt.dispose();
   });
 });

@@ -53,6 +53,12 @@ export function promptFor(s: ShapeSample): string {
   return `a ${COLORS[s.color]} ${SHAPES[s.shape]}, ${VIEWS[viewIndex(s.azimuth, s.elevation)]} view`;
 }
 
+/**
+ * Every word a shapes prompt uses ("a", the colours, the shapes, ",", the views, "view"): the vocabulary a teacher
+ * trained on these prompts knows (normalized as the tokenizer's `words`).
+ */
+export const SHAPES_PROMPT_WORDS: readonly string[] = ['a', ...COLORS, ...SHAPES, ',', ...VIEWS, 'view'];
+
 const PROMPT_RE = new RegExp(`^\\s*an?\\s+(${COLORS.join('|')})\\s+(${SHAPES.join('|')})\\s*(?:,\\s*(${VIEWS.join('|')})\\s+view)?\\s*\\.?\\s*$`);
 
 /**
