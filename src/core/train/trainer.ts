@@ -84,6 +84,7 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
   // On resume, TensorBoard drops the killed run's events logged after the checkpoint (they are logged again).
   const writer = new SummaryWriter(run.root, start > 0 ? { purgeStep: start } : {});
   const interrupt = catchInterrupts();
+  const unmarkRunning = run.markRunning();
   const progress = opts.progress?.(start) ?? createProgress({ total: cfg.steps, start, label: opts.label });
   const save = async (step: number) => {
     const st = await system.state();
@@ -143,6 +144,7 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
     progress.stop();
     interrupt.release();
     writer.close();
+    unmarkRunning();
   }
 }
 
