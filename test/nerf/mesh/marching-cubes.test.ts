@@ -62,6 +62,22 @@ describe('marching cubes', () => {
     expect(errors[0] / errors[1]).toBeGreaterThan(3);
   });
 
+  it('gives the sphere Euler characteristic 2 and the torus 0 (genus 1), with the torus volume 2π²Rr² within 2%', () => {
+    const euler = (m: { positions: Float32Array; indices: Uint32Array }) => {
+      const f = m.indices.length / 3;
+      return m.positions.length / 3 - (3 * f) / 2 + f; // closed: every edge has two faces, E = 3F/2
+    };
+    const n = 64;
+    const sphere = marchingCubes(sample(sphereDensity, [n, n, n], SCENE), [n, n, n], SCENE, 0);
+    expect(euler(sphere)).toBe(2);
+    const torus = (x: number, y: number, z: number) => 0.15 - Math.hypot(Math.hypot(x, z) - 0.4, y);
+    const mesh = marchingCubes(sample(torus, [n, n, n], SCENE), [n, n, n], SCENE, 0);
+    expect(isClosedAndOriented(mesh)).toBe(true);
+    expect(euler(mesh)).toBe(0);
+    const exact = 2 * Math.PI ** 2 * 0.4 * 0.15 ** 2;
+    expect(Math.abs(meshVolume(mesh) - exact) / exact).toBeLessThan(0.02);
+  });
+
   it('gives outward normals on a sphere (vertex normal ≈ radial direction)', () => {
     const n = 40;
     const mesh = marchingCubes(sample(sphereDensity, [n, n, n], SCENE), [n, n, n], SCENE, 0);
