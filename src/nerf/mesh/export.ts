@@ -111,9 +111,12 @@ export async function exportMesh(dir: string, field: MeshField, options: ExportM
 
   const files = { density: path.resolve(dir, 'density.npy'), ply: path.resolve(dir, 'mesh.ply'), glb: path.resolve(dir, 'mesh.glb') };
   const [nx, ny, nz] = grid.dims;
+  // Encode everything before writing anything, so that a failure leaves the previous export's files in place.
+  const ply = encodePly(mesh, colors);
+  const glb = await encodeGlb(mesh, colors);
   writeNpy(files.density, grid.grid, [nz, ny, nx]);
-  writeFileAtomic(files.ply, encodePly(mesh, colors));
-  writeFileAtomic(files.glb, await encodeGlb(mesh, colors));
+  writeFileAtomic(files.ply, ply);
+  writeFileAtomic(files.glb, glb);
 
   let maxDensity = -Infinity;
   for (const v of grid.grid) if (v > maxDensity) maxDensity = v;
