@@ -3,7 +3,8 @@
  * (`densityGrid`), marching cubes, the IoU against the five primitives, PLY / GLB encoding, and the whole
  * `exportMesh` (grid, mesh, albedo at the vertices, IoUs, three files written atomically to a temporary directory). Marching cubes runs
  * on the analytic sphere blob (one surface) and on a gyroid (a surface through every part of the grid: the worst case,
- * with many ambiguous faces). Medians of `--reps` after one warm-up. Writes nothing; prints a markdown table.
+ * with many ambiguous faces). Medians of `--reps` after one warm-up. Then the volume error of the sphere's mesh at
+ * 16–128³. Writes nothing; prints markdown tables.
  *
  *   npx tsx experiments/mesh-timing.ts [--backend native|cpu] [--reps 5] [--resolutions 64,96,128]
  */
@@ -19,7 +20,7 @@ import { densityGrid, SCENE_BOUNDS, type DensityGrid } from '../src/nerf/mesh/gr
 import { encodeGlb } from '../src/nerf/mesh/glb.ts';
 import { iouAgainstAll } from '../src/nerf/mesh/iou.ts';
 import { marchingCubes } from '../src/nerf/mesh/marching-cubes.ts';
-import { isClosedAndOriented } from '../src/nerf/mesh/mesh.ts';
+import { isClosedAndOriented, meshVolume } from '../src/nerf/mesh/mesh.ts';
 import { encodePly } from '../src/nerf/mesh/ply.ts';
 import { flag } from './profile-table.ts';
 
@@ -89,4 +90,14 @@ for (const n of resolutions) {
   console.log(`| ${n}³ | ${f(tGrid)} | ${f(tSphere)} | ${f(tGyroid)} | ${mesh.indices.length / 3} | ${f(tIou)} | ${f(tPly)} | ${f(tGlb)} | ${f(tExport)} |`);
 }
 rmSync(out, { recursive: true, force: true });
+
+// Accuracy on the radius-0.5 sphere (the blob, lattice over [−0.75, 0.75]³ as in test/nerf/mesh/marching-cubes.test.ts).
+const exact = (4 / 3) * Math.PI * 0.125;
+console.log('\n| resolution | sphere volume error | closed and oriented |');
+console.log('| ---: | ---: | --- |');
+for (const n of [16, 32, 64, 128]) {
+  const s = analytic(blob, n);
+  const m = marchingCubes(s.grid, s.dims, s.bounds, 0);
+  console.log(`| ${n}³ | ${((100 * (meshVolume(m) - exact)) / exact).toFixed(3)}% | ${isClosedAndOriented(m)} |`);
+}
 console.log(`\nload average ${load()} at the end`);
