@@ -6,6 +6,7 @@
  *
  *   npx tsx experiments/mesh-timing.ts [--backend native|cpu] [--reps 5] [--resolutions 64,96,128]
  */
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../src/backend/index.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -22,15 +23,21 @@ const backend = await initBackend(flag('backend', 'native') as BackendName);
 const reps = Number(flag('reps', '5'));
 const resolutions = flag('resolutions', '64,96,128').split(',').map(Number);
 
-async function median(fn: () => unknown): Promise<number> {
+/** Median wall-clock and CPU (user + system, this process) milliseconds of `reps` calls after one warm-up. */
+async function median(fn: () => unknown): Promise<{ wall: number; cpu: number }> {
   await fn();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  const mid = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  return { wall: mid(wall), cpu: mid(cpu) };
 }
 
 function analytic(f: (x: number, y: number, z: number) => number, n: number): DensityGrid {
@@ -50,7 +57,9 @@ const gyroid = (x: number, y: number, z: number) =>
 const field = new NerfField({}, new Rng(0));
 const density = (p: tf.Tensor2D) => tf.tidy(() => field.query(p).density as tf.Tensor1D);
 
-console.log(`backend ${backend}, medians of ${reps} (ms); machine shared with other jobs (load ${(await import('node:os')).loadavg()[0].toFixed(1)})\n`);
+const load = () => loadavg()[0].toFixed(1);
+console.log(`backend ${backend}, medians of ${reps}, wall / CPU ms (CPU: this process, user + system); load average ${load()} at the start`);
+console.log('(the machine is shared: wall-clock times are inflated by the load, CPU times much less so)\n');
 console.log('| resolution | densityGrid (PE-MLP 3×64) | MC sphere | MC gyroid | gyroid triangles | IoU ×5 | PLY | GLB |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const n of resolutions) {
@@ -65,6 +74,7 @@ for (const n of resolutions) {
   const colors = new Uint8Array(mesh.positions.length).fill(128);
   const tPly = await median(() => encodePly(mesh, colors));
   const tGlb = await median(() => encodeGlb(mesh, colors));
-  const f = (t: number) => t.toFixed(0);
+  const f = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} / ${t.cpu.toFixed(0)}`;
   console.log(`| ${n}³ | ${f(tGrid)} | ${f(tSphere)} | ${f(tGyroid)} | ${mesh.indices.length / 3} | ${f(tIou)} | ${f(tPly)} | ${f(tGlb)} |`);
 }
+console.log(`\nload average ${load()} at the end`);

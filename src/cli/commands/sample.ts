@@ -20,6 +20,8 @@ import { evaluatedGuidance, isModelDir, loadModel, MODEL_MANIFEST } from '../../
 import { promptVocabulary } from '../../core/data/conditional.ts';
 import { checkPromptWords } from '../../core/text/tokenizer.ts';
 import { makePrior } from '../../toy/prior.ts';
+import { isGeneratorDir, loadGenerator } from '../../distill/export.ts';
+import type { Condition } from '../../core/diffusion/denoiser.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 
 /** A model `dal sample` can draw from. */
@@ -39,6 +41,11 @@ export interface SampleModel {
   maxBatch?: number;
   /** The range x̂₀ is clipped to at every sampler step by default (image teachers: their data range); default none. */
   clipX0?: [number, number];
+  /**
+   * A one-step generator's own sampler (`--sampler onestep`, its only one): n samples, one network evaluation each;
+   * absent for diffusion models.
+   */
+  draw?(n: number, cond: Condition | null, rng: Rng): tf.Tensor;
   /** Maps the sampler's output to what is written (e.g. images from [−1, 1] to [0, 1]); default: as is. */
   toOutput?(x: tf.Tensor): tf.Tensor;
   dispose(): void;
@@ -62,6 +69,11 @@ export const models: ModelLoader[] = [
     },
   },
   {
+    describe: 'a one-step generator directory (e.g. checkpoints/mnist-dmd, distilled by `dmd`; --sampler onestep)',
+    accepts: (spec) => isGeneratorDir(spec),
+    load: (spec) => generatorSampleModel(spec),
+  },
+  {
     describe: 'a model directory (e.g. checkpoints/mnist-unet: manifest.json + weights.bin)',
     accepts: (spec) => isModelDir(spec),
     load: (spec) => teacherSampleModel(spec),
@@ -74,7 +86,7 @@ interface SampleArgs {
   label?: number;
   prompt?: string;
   steps: number;
-  sampler: SamplerName;
+  sampler?: SamplerName | 'onestep';
   eta: number;
   guidance?: number;
   seed: number;
@@ -93,7 +105,10 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option('label', { type: 'number', describe: 'class label to condition on (default: unconditional)' })
       .option('prompt', { type: 'string', describe: 'prompt to condition on, for prompt-conditioned models (e.g. "a blue sphere, front view")' })
       .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
-      .option('sampler', { choices: SAMPLER_NAMES, default: 'ddim' as SamplerName, describe: 'sampler' })
+      .option('sampler', {
+        choices: [...SAMPLER_NAMES, 'onestep'],
+        describe: 'sampler (default: ddim; onestep, the only one, for a one-step generator)',
+      })
       .option('eta', { type: 'number', default: 0, describe: 'DDIM stochasticity η in [0, 1]' })
       .option('guidance', {
         type: 'number',
@@ -109,6 +124,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .example('$0 sample ring8 --n 4096 --sampler ddim --steps 50 --out x.npy', 'unconditional samples')
       .example('$0 sample ring8 --n 512 --label 3 --guidance 2 --out x.npy', 'component 3 with CFG 2; also writes x.labels.npy')
       .example('$0 sample ring8 --n 4096 --sampler ddpm --steps 1000 --out x.npy', 'ancestral sampling')
+      .example('$0 sample checkpoints/mnist-dmd --n 100 --label 7 --sampler onestep --out x.npy', 'the distilled one-step generator: one network evaluation a sample')
       .example('$0 sample checkpoints/mnist-unet --n 100 --label 7 --out x.npy', "MNIST sevens [100,32,32,1] in [0, 1], at the teacher's evaluated guidance (3)")
       .example(
         '$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 5 --out x.npy',
@@ -121,7 +137,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
 
 /** Draws the samples and writes FILE.npy (+ FILE.labels.npy, + FILE.prompts.json for a prompt). */
 export async function sampleToFile(args: SampleArgs): Promise<void> {
-  const { n, steps, eta, seed, out, sampler } = args;
+  const { n, steps, eta, seed, out } = args;
   if (!Number.isInteger(n) || n < 1) throw new DalError(`--n: expected a positive integer; given ${n}`);
   if (!Number.isInteger(steps) || steps < 1) throw new DalError(`--steps: expected a positive integer; given ${steps}`);
   if (!(eta >= 0 && eta <= 1)) throw new DalError(`--eta: expected a number in [0, 1]; given ${eta}`);
@@ -136,6 +152,9 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
   await setupBackend(args.backend);
   const model = await loader.load(args.model);
   try {
+    const sampler = args.sampler ?? (model.draw ? 'onestep' : 'ddim');
+    if (sampler === 'onestep' && !model.draw) throw new DalError(`--sampler onestep: ${args.model} is a diffusion model; use ddim, ddpm or heun (onestep is for a distilled generator)`);
+    if (sampler !== 'onestep' && model.draw) throw new DalError(`--sampler ${sampler}: ${args.model} is a one-step generator; it samples only with --sampler onestep`);
     const label = args.label;
     if (label !== undefined && !(Number.isInteger(label) && label >= 0 && label < model.numLabels)) {
       throw new DalError(`--label: expected an integer in 0..${model.numLabels - 1} for ${args.model}; given ${label}`);
@@ -157,6 +176,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
       const cond = labels ? { labels: labels.subarray(start, start + m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
       parts.push(
         tf.tidy(() => {
+          if (sampler === 'onestep') return model.toOutput ? model.toOutput(model.draw!(m, cond, rng)) : model.draw!(m, cond, rng);
           const guided = withGuidance(model.denoiser, guidance);
           const x = sample(guided, m, { sampler, steps, eta, cond, rng, clipX0 });
           return model.toOutput ? model.toOutput(x) : x;
@@ -180,8 +200,9 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
       writeFileSync(promptsFile, `${JSON.stringify(new Array<string>(n).fill(prompt))}\n`);
       written.push(promptsFile);
     }
-    const cfg = labels || prompt !== undefined ? `, guidance ${guidance}${args.guidance === undefined ? ' (default)' : ''}` : '';
-    process.stdout.write(`wrote ${written.join(', ')} (${n} samples, ${sampler} ${steps} steps${cfg}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    const cfg = sampler !== 'onestep' && (labels || prompt !== undefined) ? `, guidance ${guidance}${args.guidance === undefined ? ' (default)' : ''}` : '';
+    const how = sampler === 'onestep' ? 'one step' : `${sampler} ${steps} steps`;
+    process.stdout.write(`wrote ${written.join(', ')} (${n} samples, ${how}${cfg}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   } finally {
     model.dispose();
   }
@@ -216,5 +237,25 @@ function teacherSampleModel(dir: string): SampleModel {
     clipX0: [lo, hi],
     toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
     dispose: () => denoiser.dispose(),
+  };
+}
+
+/** A distilled one-step generator as a `SampleModel` (its `draw`; images written in [0, 1]). */
+function generatorSampleModel(dir: string): SampleModel {
+  const { generator, manifest } = loadGenerator(dir);
+  const [lo, hi] = manifest.data.range;
+  return {
+    denoiser: generator.net,
+    numLabels: generator.net.architecture.unet.numClasses,
+    prompts: generator.net.conditioning === 'prompt',
+    labelOfPrompt: (p) => {
+      if (manifest.data.name !== 'shapes') return undefined;
+      const parsed = parsePrompt(p);
+      return parsed ? classId(parsed) : undefined;
+    },
+    maxBatch: 250,
+    draw: (n, cond, rng) => generator.draw(n, cond, rng),
+    toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
+    dispose: () => generator.dispose(),
   };
 }

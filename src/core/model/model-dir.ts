@@ -22,6 +22,9 @@ export const WEIGHTS_FILE = 'weights.bin';
 const FORMAT = 'dal-model';
 const VERSION = 1;
 const KIND = 'unet-denoiser';
+/** The kinds of model directory: a teacher (a `Denoiser`), or a one-step generator distilled from one (src/distill). */
+export const MODEL_KINDS = [KIND, 'onestep-generator'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Storage precision of the weights (float16 halves the size; values are rounded to nearest even). */
 export type WeightStorage = 'float32' | 'float16';
@@ -37,7 +40,7 @@ interface WeightEntry {
 export interface ModelManifest {
   format: typeof FORMAT;
   version: number;
-  kind: typeof KIND;
+  kind: ModelKind;
   architecture: UNetDenoiserArchitecture;
   parameters: number;
   sampleShape: number[];
@@ -113,8 +116,8 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
  * Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. `guidance`, the scale
  * the metrics were measured at, becomes the manifest's `guidance` unless it has one (the first evaluation defines it).
  */
-export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], guidance?: number): ModelManifest {
-  const m = readModelManifest(dir);
+export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], guidance?: number, kind: ModelKind = KIND): ModelManifest {
+  const m = readModelManifest(dir, kind);
   m.metrics = { ...m.metrics, ...metrics };
   if (m.guidance === undefined && guidance !== undefined) m.guidance = guidance;
   writeManifest(dir, m);
@@ -140,7 +143,7 @@ export function evaluatedGuidance(m: Pick<ModelManifest, 'guidance' | 'metrics'>
  * Reads and validates a model directory's manifest (not the weights).
  * @throws DalError naming the manifest when it is missing, unparsable or not a dal unet-denoiser manifest
  */
-export function readModelManifest(dir: string): ModelManifest {
+export function readModelManifest(dir: string, kind: ModelKind = KIND): ModelManifest {
   const path = join(dir, MODEL_MANIFEST);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DalError(`no model directory at ${dir}`);
   if (!existsSync(path)) throw new DalError(`${dir} is not a dal model: ${path} does not exist`);
@@ -150,8 +153,9 @@ export function readModelManifest(dir: string): ModelManifest {
   } catch (e) {
     throw new DalError(`corrupt model manifest ${path}: ${(e as Error).message}`);
   }
-  if (m?.format !== FORMAT || m.kind !== KIND) {
-    throw new DalError(`${path} is not a dal ${KIND} manifest (expected format "${FORMAT}", kind "${KIND}")`);
+  if (m?.format !== FORMAT || m.kind !== kind) {
+    const other = m?.format === FORMAT && (MODEL_KINDS as readonly string[]).includes(m.kind) ? ` (it is a ${m.kind})` : '';
+    throw new DalError(`${path} is not a dal ${kind} manifest (expected format "${FORMAT}", kind "${kind}")${other}`);
   }
   if (m.version !== VERSION) {
     throw new DalError(`${path} has format version ${m.version}; this dal reads version ${VERSION}`);
@@ -175,6 +179,8 @@ export interface LoadModelOptions {
    * Default false: the loaded model is frozen (`freeze`), so no optimizer moves it.
    */
   trainable?: boolean;
+  /** The kind the directory must be (default: a teacher, 'unet-denoiser'). */
+  kind?: ModelKind;
 }
 
 /**
@@ -184,7 +190,7 @@ export interface LoadModelOptions {
  * @throws DalError naming the file at fault (manifest or weight file)
  */
 export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
-  const m = readModelManifest(dir);
+  const m = readModelManifest(dir, opts.kind ?? KIND);
   const manifestPath = join(dir, MODEL_MANIFEST);
   let denoiser: UNetDenoiser;
   try {
@@ -258,7 +264,8 @@ export function isModelDir(dir: string): boolean {
   return existsSync(join(dir, MODEL_MANIFEST));
 }
 
-function writeManifest(dir: string, m: ModelManifest): void {
+/** Writes a model directory's manifest (atomically). */
+export function writeManifest(dir: string, m: ModelManifest): void {
   writeFileAtomic(join(dir, MODEL_MANIFEST), `${JSON.stringify(m, null, 1)}\n`);
 }
 

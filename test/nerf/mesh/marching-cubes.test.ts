@@ -37,6 +37,9 @@ describe('marching cubes', () => {
     }
     expect(isClosedAndOriented(mesh)).toBe(true);
     expect(meshVolume(mesh)).toBeCloseTo((4 / 3) * 0.5 ** 3, 6);
+    // By symmetry each vertex normal points straight out along its axis.
+    const normals = vertexNormals(mesh);
+    for (let i = 0; i < 18; i++) expect(normals[i]).toBeCloseTo(2 * (mesh.positions[i] - 1), 6);
   });
 
   it('reproduces a sphere: closed, consistently oriented, volume within 5% at two resolutions, error ~h²', () => {
@@ -166,6 +169,45 @@ describe('the case table', () => {
     expect(cubeLoops(1, 0)).toEqual([[0, 4, 8]]);
     for (const e of [0, 4, 8]) expect(edgeCorners(e)[0]).toBe(0);
     expect(Array.from(caseTriangles(1, 0).tris)).toEqual([0, 4, 8]);
+  });
+
+  it('triangulates every (configuration, face decisions) entry as a disc whose rim is its loops on the cube faces', () => {
+    const onFace = (e: number, f: number) => edgeCorners(e).every((c) => faceCorners(f).includes(c));
+    let entries = 0;
+    let withCentres = 0;
+    for (let cubeCase = 1; cubeCase < 255; cubeCase++) {
+      const amb = AMBIGUOUS_FACES[cubeCase];
+      for (let connect = 0; connect < 64; connect++) {
+        if (connect & ~amb) continue;
+        entries++;
+        const { tris, centres } = caseTriangles(cubeCase, connect);
+        if (centres.length) withCentres++;
+        for (const loop of centres) expect(loop.length).toBeGreaterThanOrEqual(8);
+        const directed = new Map<string, number>();
+        for (let t = 0; t < tris.length; t += 3) {
+          for (let k = 0; k < 3; k++) {
+            const key = `${tris[t + k]},${tris[t + ((k + 1) % 3)]}`;
+            directed.set(key, (directed.get(key) ?? 0) + 1);
+          }
+        }
+        const rim = new Set(cubeLoops(cubeCase, connect).flatMap((l) => l.map((e, i) => `${e},${l[(i + 1) % l.length]}`)));
+        for (const [key, count] of directed) {
+          expect(count).toBe(1);
+          const [a, b] = key.split(',').map(Number);
+          if (rim.has(key)) {
+            // A rim segment runs across one cube face, and is not used backwards inside the cube.
+            expect([0, 1, 2, 3, 4, 5].some((f) => onFace(a, f) && onFace(b, f))).toBe(true);
+            expect(directed.has(`${b},${a}`)).toBe(false);
+          } else {
+            expect(directed.get(`${b},${a}`)).toBe(1); // an interior edge, used once each way
+            if (a < 12 && b < 12) expect([0, 1, 2, 3, 4, 5].some((f) => onFace(a, f) && onFace(b, f))).toBe(false);
+          }
+        }
+        for (const seg of rim) expect(directed.has(seg)).toBe(true);
+      }
+    }
+    expect(entries).toBe(656 - 2); // all keys but the empty and the full cube
+    expect(withCentres).toBeGreaterThan(0);
   });
 
   it('makes the complement of a configuration the same surface reversed on unambiguous cases', () => {
