@@ -162,6 +162,14 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
     expect(elapsed).toBeLessThan(LIVE_LIMIT_MS);
     expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42); // no reload
     expect(await page.textContent('#run-step')).toBe('150 / 400');
+
+    // A new image and a new run appear too.
+    fs.copyFileSync(join(runDir, 'images', 'turntable.png'), join(runDir, 'images', 'step-150.png'));
+    await writeRun(join(base, 'runs', 'started-later'), { system: 'toy-sds', points: 3 });
+    await page.waitForFunction(() => document.querySelectorAll('#images img').length === 2 && document.querySelectorAll('.run-item').length === 3, undefined, {
+      timeout: 10_000,
+      polling: 50,
+    });
     // DAL_VIEWER_SCREENSHOT=file.png keeps a screenshot of the page after the live update.
     if (process.env.DAL_VIEWER_SCREENSHOT) await page.screenshot({ path: process.env.DAL_VIEWER_SCREENSHOT });
   });
