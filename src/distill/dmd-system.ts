@@ -86,6 +86,8 @@ export type DmdConfig = z.infer<typeof dmdConfig>;
 interface DmdExtra {
   seconds: number;
   lossEma: number | null;
+  /** generator updates done (absent in checkpoints of the first version) */
+  done?: number;
 }
 
 export class DmdSystem implements System {
@@ -105,6 +107,8 @@ export class DmdSystem implements System {
   private seconds = 0;
   private mark: number | null = null;
   private lossEma: number | null = null;
+  /** Generator updates done (restored on resume). */
+  done = 0;
 
   constructor(
     readonly cfg: DmdConfig,
@@ -229,6 +233,7 @@ export class DmdSystem implements System {
     this.seconds += (now - this.mark) / 1000;
     this.mark = now;
     terms['train/seconds'] = this.seconds;
+    this.done = step + 1;
     return terms;
   }
 
@@ -247,7 +252,7 @@ export class DmdSystem implements System {
     for (const [k, v] of Object.entries(this.generator.parameters())) tensors[`generator/${k}`] = v.clone();
     for (const [k, v] of Object.entries(this.fake.net.parameters())) tensors[`fake/${k}`] = v.clone();
     Object.assign(tensors, await optimizerTensors(this.optimizer, 'optimizer'), await optimizerTensors(this.fake.optimizer, 'fakeOptimizer'));
-    const extra: DmdExtra = { seconds: this.seconds, lossEma: this.lossEma };
+    const extra: DmdExtra = { seconds: this.seconds, lossEma: this.lossEma, done: this.done };
     return { tensors, rngs: { train: this.rng.state(), fake: this.fakeRng.state(), preview: this.previewRng.state() }, extra };
   }
 
@@ -271,6 +276,7 @@ export class DmdSystem implements System {
     const extra = state.extra as DmdExtra;
     this.seconds = extra.seconds;
     this.lossEma = extra.lossEma;
+    this.done = extra.done ?? 0;
     this.mark = null;
   }
 
@@ -297,13 +303,16 @@ export class DmdSystem implements System {
     writePng(this.ctx.run.path('images', `samples-${String(step).padStart(7, '0')}.png`), grid);
   }
 
-  /** Exports the generator as a model directory (kind onestep-generator). */
-  exportModel(dir: string, metrics: Record<string, number | string> = {}) {
+  /**
+   * Exports the generator as a model directory (kind onestep-generator).
+   * @param steps generator updates to record (default: those done, or the run's total when finishing)
+   */
+  exportModel(dir: string, metrics: Record<string, number | string> = {}, steps = this.done || this.ctx.steps) {
     return exportGenerator(dir, this.generator, {
       storage: this.cfg.exportStorage,
       teacher: { path: relative(process.cwd(), this.cfg.teacher) || this.cfg.teacher, manifest: this.teacherManifest },
       cfgScale: this.cfgScale,
-      training: { steps: this.ctx.steps, seconds: Math.round(this.seconds), config: this.cfg },
+      training: { steps, seconds: Math.round(this.seconds), config: this.cfg },
       metrics,
     });
   }
