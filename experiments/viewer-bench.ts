@@ -253,6 +253,10 @@ analytic turntable (\`turntable.npy\`) added.${shotFile ? ` Screenshot of it: \`
 The README's screenshot (\`experiments/viewer.png\`) is of a real DreamFusion run instead, taken with
 \`experiments/viewer-screenshot.ts\` (see there).
 `;
-fs.writeFileSync(outFile, report);
+// Hand-written sections after the marker (e.g. the live-follow figures of experiments/viewer-live.ts) are kept.
+const MARKER = '<!-- end of viewer-bench.ts output -->';
+const previous = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : '';
+const kept = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER) + MARKER.length) : '\n';
+fs.writeFileSync(outFile, `${report}\n${MARKER}${kept}`);
 console.log(report);
 fs.rmSync(root, { recursive: true, force: true });
