@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadTensor, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import type { Scalar } from '../core/train/config/scalar.ts';
 import { count } from '../core/train/config/schema.ts';
@@ -22,12 +22,13 @@ import type { Metrics } from '../core/train/run.ts';
 import { sds } from '../core/diffusion/sds.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { distancesTo, distancesToNearest, fractionWithin, median, modeMetrics, modesPlot } from './figures.ts';
-import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
+import { analyticPriorConfig, makePrior } from '../core/model/prior.ts';
+import { checkLabel, labelCondition, labelConfig } from './condition.ts';
 
 export const toySdsConfig = z.strictObject({
   type: z.literal('toy-sds'),
-  prior: priorConfig,
-  schedule: scheduleConfig.prefault({ type: 'cosine' }),
+  /** The analytic prior, with its noise schedule. */
+  prior: analyticPriorConfig,
   /** Number of particles, drawn from N(0, initStd² I). */
   particles: count().default(512),
   initStd: z.number().positive().default(1),
@@ -51,7 +52,7 @@ export class ToySdsSystem implements System {
     readonly cfg: ToySdsConfig,
     private readonly ctx: SystemContext,
   ) {
-    this.prior = makePrior(cfg.prior, cfg.schedule);
+    this.prior = makePrior(cfg.prior).model;
     const root = new Rng(ctx.seed);
     const init = root.fork();
     this.rng = root.fork();
@@ -103,11 +104,7 @@ export class ToySdsSystem implements System {
   }
 
   async load(state: SystemState): Promise<void> {
-    const p = state.tensors.particles;
-    if (!p || p.shape.join() !== this.x.shape.join()) {
-      throw new DalError(`checkpoint does not match the config: particles [${p?.shape}] vs [${this.x.shape}]`);
-    }
-    this.x.assign(p);
+    loadTensor('particles', this.x, state.tensors);
     await restoreOptimizer(this.optimizer, state.tensors);
     this.rng = Rng.fromState(state.rngs.sds);
   }

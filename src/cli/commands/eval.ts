@@ -9,7 +9,7 @@ import { DalError } from '../../core/errors.ts';
 import { Evaluator } from '../../core/metrics/evaluate.ts';
 import { SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/samplers.ts';
 import { sampleTeacher, scoreTeacherSamples, teacherKind } from '../../core/metrics/evaluate-model.ts';
-import { loadModel, updateModelMetrics } from '../../core/model/model-dir.ts';
+import { evaluationKey, openSampleSource, readModelManifest, updateModelMetrics } from '../../core/model/model-dir.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 
 interface EvalArgs {
@@ -53,12 +53,13 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<Record<string,
   if (!Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
   if (!Number.isInteger(seed) || seed < 0) throw new DalError(`--seed: expected a non-negative integer; given ${seed}`);
   await setupBackend(args.backend);
-  const { denoiser, manifest } = loadModel(args.checkpoint);
+  const manifest = readModelManifest(args.checkpoint);
   const kind = teacherKind(manifest);
+  const source = openSampleSource(args.checkpoint);
   const log = (s: string) => process.stderr.write(s);
   try {
     const t0 = Date.now();
-    const samples = sampleTeacher(denoiser, manifest, {
+    const samples = sampleTeacher(source, {
       n,
       sampler,
       steps,
@@ -74,7 +75,7 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<Record<string,
     } finally {
       ev.dispose();
     }
-    const setting = `${sampler}${steps}_cfg${guidance}`;
+    const setting = evaluationKey(sampler, steps, guidance);
     if (args.write) {
       updateModelMetrics(args.checkpoint, {
         ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`${setting}/${k}`, v])),
@@ -91,6 +92,6 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<Record<string,
     }
     return metrics;
   } finally {
-    denoiser.dispose();
+    source.dispose();
   }
 }

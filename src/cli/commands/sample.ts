@@ -1,41 +1,27 @@
 /**
- * `dal sample MODEL --n N [--label K | --prompt "…"] [--steps S] [--sampler ddim|ddpm|heun] [--guidance G] [--seed S]
- * [--clip LO,HI | none] --out FILE.npy` (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy, and when conditional
- * FILE.labels.npy (int32: the label, or for a prompt the class it names, e.g. a shapes prompt's shape · 5 + colour)
- * and, for a prompt, FILE.prompts.json (the N prompts).
- * MODEL is a built-in analytic prior (ring8) or, once teachers ship (issue 4), a checkpoint directory: models are
- * resolved by the `models` list below, to which a checkpoint loader is added.
+ * `dal sample MODEL --n N [--label K | --prompt "…"] [--steps S] [--sampler ddim|ddpm|heun|onestep] [--guidance G]
+ * [--seed S] [--clip LO,HI | none] --out FILE.npy` (DESIGN.md, "Interfaces"): N samples of a model into a float32 .npy,
+ * and when conditional FILE.labels.npy (int32: the label, or for a prompt the class it names, e.g. a shapes prompt's
+ * shape · 5 + colour) and, for a prompt, FILE.prompts.json (the N prompts).
+ * MODEL is a built-in analytic prior (ring8) or a model directory of any kind (`MODEL_KINDS`); either becomes a
+ * `SampleSource` (src/core/model/sample-source.ts), whose `draw` does the sampling.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import * as tf from '@tensorflow/tfjs-core';
-import { withGuidance } from '../../core/diffusion/guidance.ts';
 import { classId, parsePrompt } from '../../core/data/shapes/dataset.ts';
-import type { Denoiser } from '../../core/diffusion/denoiser.ts';
 import { DalError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { Rng } from '../../core/rng.ts';
-import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/samplers.ts';
-import { isModelDir, loadModel, MODEL_MANIFEST } from '../../core/model/model-dir.ts';
-import { makePrior } from '../../toy/prior.ts';
+import { isModelDir, MODEL_MANIFEST, openSampleSource, readModelManifest } from '../../core/model/model-dir.ts';
+import { denoiserSource, SAMPLER_CHOICES, toUnitRange, type SampleSource, type SamplerChoice } from '../../core/model/sample-source.ts';
+import { makePrior } from '../../core/model/prior.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
 
-/** A model `dal sample` can draw from. */
-export interface SampleModel {
-  denoiser: Denoiser;
-  /** Number of class labels (0: unconditional only). */
-  numLabels: number;
-  /** True when the model is conditioned on prompts (--prompt). */
-  prompts?: boolean;
+/** A model `dal sample` can draw from: a sample source, and for prompt models the class a prompt names. */
+export interface SampleModel extends SampleSource {
   /** The class label a prompt names (written to FILE.labels.npy), or undefined when it names none. */
   labelOfPrompt?(prompt: string): number | undefined;
-  /** Largest batch per sampler call (samples are drawn in chunks of this size); default: all at once. */
-  maxBatch?: number;
-  /** The range x̂₀ is clipped to at every sampler step by default (image teachers: their data range); default none. */
-  clipX0?: [number, number];
-  /** Maps the sampler's output to what is written (e.g. images from [−1, 1] to [0, 1]); default: as is. */
-  toOutput?(x: tf.Tensor): tf.Tensor;
-  dispose(): void;
 }
 
 /** How a MODEL argument becomes a model; the first loader that accepts it wins. */
@@ -51,14 +37,25 @@ export const models: ModelLoader[] = [
     describe: 'ring8 (analytic: 8 Gaussians of std 0.1 on the circle of radius 2, cosine schedule)',
     accepts: (spec) => spec === 'ring8',
     load: () => {
-      const d = makePrior({ type: 'ring', n: 8, radius: 2, std: 0.1 }, { type: 'cosine' });
-      return { denoiser: d, numLabels: d.numComponents, dispose: () => {} };
+      const prior = makePrior({ type: 'ring', n: 8, radius: 2, std: 0.1 });
+      return denoiserSource(prior, prior);
     },
   },
   {
     describe: 'a model directory (e.g. checkpoints/mnist-unet: manifest.json + weights.bin)',
     accepts: (spec) => isModelDir(spec),
-    load: (spec) => teacherSampleModel(spec),
+    load: (spec) => {
+      const source = openSampleSource(spec);
+      const data = readModelManifest(spec).data.name;
+      return {
+        ...source,
+        labelOfPrompt: (p: string) => {
+          if (data !== 'shapes') return undefined;
+          const parsed = parsePrompt(p);
+          return parsed ? classId(parsed) : undefined;
+        },
+      };
+    },
   },
 ];
 
@@ -68,9 +65,9 @@ interface SampleArgs {
   label?: number;
   prompt?: string;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerChoice;
   eta: number;
-  guidance: number;
+  guidance?: number;
   seed: number;
   clip?: string;
   out: string;
@@ -87,9 +84,12 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option('label', { type: 'number', describe: 'class label to condition on (default: unconditional)' })
       .option('prompt', { type: 'string', describe: 'prompt to condition on, for prompt-conditioned models (e.g. "a blue sphere, front view")' })
       .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
-      .option('sampler', { choices: SAMPLER_NAMES, default: 'ddim' as SamplerName, describe: 'sampler' })
+      .option('sampler', { choices: SAMPLER_CHOICES, default: 'ddim' as SamplerChoice, describe: 'sampler (onestep: a one-step generator)' })
       .option('eta', { type: 'number', default: 0, describe: 'DDIM stochasticity η in [0, 1]' })
-      .option('guidance', { type: 'number', default: 1, describe: 'classifier-free guidance scale (with --label or --prompt)' })
+      .option('guidance', {
+        type: 'number',
+        describe: "classifier-free guidance scale (with --label or --prompt); default: a checkpoint's evaluated guidance (dal eval --write; 3 for the shipped teachers), else 1",
+      })
       .option('seed', { type: 'number', default: 0, describe: 'random seed' })
       .option('clip', {
         type: 'string',
@@ -116,7 +116,7 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
   if (!Number.isInteger(n) || n < 1) throw new DalError(`--n: expected a positive integer; given ${n}`);
   if (!Number.isInteger(steps) || steps < 1) throw new DalError(`--steps: expected a positive integer; given ${steps}`);
   if (!(eta >= 0 && eta <= 1)) throw new DalError(`--eta: expected a number in [0, 1]; given ${eta}`);
-  if (!Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
+  if (guidance !== undefined && !Number.isFinite(guidance)) throw new DalError(`--guidance: expected a number; given ${guidance}`);
   if (!Number.isInteger(seed) || seed < 0) throw new DalError(`--seed: expected a non-negative integer; given ${seed}`);
   if (!out.endsWith('.npy')) throw new DalError(`--out: expected a file name ending in .npy; given ${out}`);
   const loader = models.find((m) => m.accepts(args.model));
@@ -132,29 +132,22 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
       throw new DalError(`--label: expected an integer in 0..${model.numLabels - 1} for ${args.model}; given ${label}`);
     }
     const prompt = args.prompt;
-    if (prompt !== undefined && !model.prompts) throw new DalError(`--prompt: ${args.model} is not conditioned on prompts; use --label`);
+    if (prompt !== undefined && model.conditioning !== 'prompt') throw new DalError(`--prompt: ${args.model} is not conditioned on prompts; use --label`);
     if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
     const labels = label === undefined ? null : new Int32Array(n).fill(label);
-    const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
-    const clipX0 = args.clip === undefined ? model.clipX0 : parseClip(args.clip);
-    const t0 = Date.now();
-    const rng = new Rng(seed);
-    const chunk = Math.min(n, model.maxBatch ?? n);
-    const parts: tf.Tensor[] = [];
-    for (let start = 0; start < n; start += chunk) {
-      const m = Math.min(chunk, n - start);
-      const cond = labels ? { labels: labels.subarray(start, start + m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
-      parts.push(
-        tf.tidy(() => {
-          const guided = withGuidance(model.denoiser, guidance);
-          const x = sample(guided, m, { sampler, steps, eta, cond, rng, clipX0 });
-          return model.toOutput ? model.toOutput(x) : x;
-        }),
-      );
+    if (!model.samplers.includes(sampler)) {
+      throw new DalError(`--sampler ${sampler}: ${args.model} samples with ${model.samplers.join(', ')}`);
     }
-    const x = parts.length === 1 ? parts[0] : tf.concat(parts);
+    const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
+    const clipX0 = args.clip === undefined ? undefined : (parseClip(args.clip) ?? null);
+    const t0 = Date.now();
+    const cond = labels ? { labels } : prompt !== undefined ? { prompts: new Array<string>(n).fill(prompt) } : null;
+    const x = tf.tidy(() => {
+      const drawn = model.draw(n, { sampler, steps, eta, guidance, cond, rng: new Rng(seed), clipX0 });
+      return model.range ? toUnitRange(drawn, model.range) : drawn;
+    });
     writeNpy(out, x.dataSync() as Float32Array, [...x.shape]);
-    tf.dispose([x, ...parts]);
+    x.dispose();
     const written = [out];
     const labelsFile = out.replace(/\.npy$/, '.labels.npy');
     if (labels) {
@@ -183,24 +176,4 @@ export function parseClip(spec: string): [number, number] | undefined {
     throw new DalError(`--clip: expected "LO,HI" with LO < HI (e.g. "-1,1") or "none"; given "${spec}"`);
   }
   return [parts[0], parts[1]];
-}
-
-/** A trained teacher's model directory as a `SampleModel`: images written in [0, 1]. */
-function teacherSampleModel(dir: string): SampleModel {
-  const { denoiser, manifest } = loadModel(dir);
-  const [lo, hi] = manifest.data.range;
-  return {
-    denoiser,
-    numLabels: denoiser.architecture.unet.numClasses,
-    prompts: denoiser.conditioning === 'prompt',
-    labelOfPrompt: (p) => {
-      if (manifest.data.name !== 'shapes') return undefined;
-      const parsed = parsePrompt(p);
-      return parsed ? classId(parsed) : undefined;
-    },
-    maxBatch: 250,
-    clipX0: [lo, hi],
-    toOutput: (x) => tf.tidy(() => tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1)),
-    dispose: () => denoiser.dispose(),
-  };
 }

@@ -5,23 +5,22 @@
  * metrics, a tfjs `weightsManifest` (names, shapes, dtypes; float16 storage as tfjs quantization), and the size and
  * SHA-256 of every weight file. Loading checks all of it and names the offending file when anything is off.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DalError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { freeze } from '../nn/module.ts';
+import { freeze, type Module } from '../nn/module.ts';
+import { denoiserSource, type SampleSource } from './sample-source.ts';
 import { Rng } from '../rng.ts';
 import { makeSchedule, type ScheduleConfig } from '../diffusion/schedule.ts';
-import { float16Bits } from './float16.ts';
+import { readBlob, packTensors, writeBlob } from '../io/tensor-blob.ts';
 import { UNetDenoiser, type TeacherPrediction, type UNetDenoiserArchitecture } from './unet-denoiser.ts';
 
 export const MODEL_MANIFEST = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 const FORMAT = 'dal-model';
 const VERSION = 1;
-const KIND = 'unet-denoiser';
 
 /** Storage precision of the weights (float16 halves the size; values are rounded to nearest even). */
 export type WeightStorage = 'float32' | 'float16';
@@ -37,7 +36,7 @@ interface WeightEntry {
 export interface ModelManifest {
   format: typeof FORMAT;
   version: number;
-  kind: typeof KIND;
+  kind: ModelKindName;
   architecture: UNetDenoiserArchitecture;
   parameters: number;
   sampleShape: number[];
@@ -65,32 +64,24 @@ export interface SaveModelOptions {
 /** Writes `model` (or `opts.weights` in its layout) as a model directory `dir` (created if needed). */
 export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOptions): ModelManifest {
   const storage = opts.storage ?? 'float32';
-  const params = model.parameters();
-  const entries: WeightEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  for (const [name, v] of Object.entries(params)) {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, v] of Object.entries(model.parameters())) {
     const t = opts.weights ? opts.weights[name] : v;
-    if (!t || t.shape.join() !== v.shape.join()) {
-      throw new Error(`saveDenoiser: weight ${name} must be [${v.shape}], got ${t ? `[${t.shape}]` : 'nothing'}`);
+    if (!t || t.shape.join() !== v.shape.join() || t.dtype !== 'float32') {
+      throw new Error(`saveDenoiser: weight ${name} must be float32 [${v.shape}], got ${t ? `${t.dtype} [${t.shape}]` : 'nothing'}`);
     }
-    const values = t.dataSync() as Float32Array;
-    const entry: WeightEntry = { name, shape: [...v.shape], dtype: 'float32' };
-    if (storage === 'float16') {
-      entry.quantization = { dtype: 'float16', original_dtype: 'float32' };
-      const half = float16Bits(values);
-      chunks.push(new Uint8Array(half.buffer, half.byteOffset, half.byteLength));
-    } else {
-      chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    }
-    entries.push(entry);
+    tensors[name] = t;
   }
-  const blob = Buffer.concat(chunks);
+  const { blob, entries: packed } = packTensors(tensors, { float16: storage === 'float16' });
+  const entries = packed.map(({ name, shape }): WeightEntry =>
+    storage === 'float16' ? { name, shape, dtype: 'float32', quantization: { dtype: 'float16', original_dtype: 'float32' } } : { name, shape, dtype: 'float32' },
+  );
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, WEIGHTS_FILE), blob);
+  const rec = writeBlob(join(dir, WEIGHTS_FILE), blob);
   const manifest: ModelManifest = {
     format: FORMAT,
     version: VERSION,
-    kind: KIND,
+    kind: 'unet-denoiser',
     architecture: model.architecture,
     parameters: model.parameterCount,
     sampleShape: [...model.sampleShape],
@@ -101,7 +92,7 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
     metrics: opts.metrics ?? {},
     createdAt: new Date().toISOString(),
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: entries }],
-    files: [{ path: WEIGHTS_FILE, bytes: blob.byteLength, sha256: sha256(blob) }],
+    files: [{ path: WEIGHTS_FILE, ...rec }],
   };
   writeManifest(dir, manifest);
   return manifest;
@@ -113,6 +104,26 @@ export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'
   m.metrics = { ...m.metrics, ...metrics };
   writeManifest(dir, m);
   return m;
+}
+
+/** The prefix under which `dal eval --write` records the figures of one sampling setting, e.g. `ddim50_cfg3`. */
+export function evaluationKey(sampler: string, steps: number, guidance: number): string {
+  return `${sampler}${steps}_cfg${guidance}`;
+}
+
+/**
+ * The guidance scale of the manifest's best evaluated setting (highest `<setting>/accuracy`; the shipped teachers:
+ * 3), or undefined when the model was never evaluated.
+ */
+export function evaluatedGuidance(m: Pick<ModelManifest, 'metrics'>): number | undefined {
+  let best: { guidance: number; accuracy: number } | undefined;
+  for (const [key, value] of Object.entries(m.metrics ?? {})) {
+    const match = /^[a-z]+\d+_cfg(-?[\d.]+(?:e-?\d+)?)\/accuracy$/.exec(key);
+    if (!match || typeof value !== 'number') continue;
+    const guidance = Number(match[1]);
+    if (Number.isFinite(guidance) && (!best || value > best.accuracy)) best = { guidance, accuracy: value };
+  }
+  return best?.guidance;
 }
 
 /**
@@ -129,8 +140,9 @@ export function readModelManifest(dir: string): ModelManifest {
   } catch (e) {
     throw new DalError(`corrupt model manifest ${path}: ${(e as Error).message}`);
   }
-  if (m?.format !== FORMAT || m.kind !== KIND) {
-    throw new DalError(`${path} is not a dal ${KIND} manifest (expected format "${FORMAT}", kind "${KIND}")`);
+  if (m?.format !== FORMAT || !Object.hasOwn(MODEL_KINDS, m.kind)) {
+    const kinds = Object.keys(MODEL_KINDS).join(', ');
+    throw new DalError(`${path} is not a dal model manifest (expected format "${FORMAT}" and a kind of: ${kinds}; given ${JSON.stringify(m?.format)}, ${JSON.stringify(m?.kind)})`);
   }
   if (m.version !== VERSION) {
     throw new DalError(`${path} has format version ${m.version}; this dal reads version ${VERSION}`);
@@ -141,13 +153,40 @@ export function readModelManifest(dir: string): ModelManifest {
   return m;
 }
 
-/** A loaded teacher and its manifest. */
-export interface LoadedModel {
-  denoiser: UNetDenoiser;
-  manifest: ModelManifest;
+/**
+ * The kinds of model a directory can hold, keyed by the manifest's `kind`: how to rebuild an (untrained) model of the
+ * manifest's architecture, into which the weights are then loaded, and how to sample it (`dal sample`, `dal eval`).
+ * A new kind is a row here (the compiler then requires both functions).
+ */
+export interface ModelKind<M extends Module = Module> {
+  /** A model of the manifest's architecture (weights still to be loaded). */
+  build(m: ModelManifest): M;
+  /** The loaded model as a sample source (its `dispose` disposes the model). */
+  source(model: M, m: ModelManifest): SampleSource;
 }
 
-/** Options of `loadModel`. */
+export const MODEL_KINDS = {
+  'unet-denoiser': {
+    build: (m) => {
+      if (m.prediction !== 'eps' && m.prediction !== 'v') throw new Error(`unknown prediction "${String(m.prediction)}"`);
+      return new UNetDenoiser(m.architecture, makeSchedule(m.schedule), m.prediction, new Rng(0));
+    },
+    source: (model, m) =>
+      denoiserSource(model, {
+        conditioning: model.conditioning,
+        numLabels: model.architecture.unet.numClasses,
+        guidance: evaluatedGuidance(m) ?? 1,
+        range: m.data.range,
+        maxBatch: 250,
+        dispose: () => model.dispose(),
+      }),
+  } satisfies ModelKind<UNetDenoiser>,
+  // 'onestep-generator': the DMD one-step generator G(z) (sampler 'onestep') joins here.
+} as const;
+export type ModelKindName = keyof typeof MODEL_KINDS;
+type ModelOf<K extends ModelKindName> = ReturnType<(typeof MODEL_KINDS)[K]['build']>;
+
+/** Options of `loadModel` / `openModel`. */
 export interface LoadModelOptions {
   /**
    * Leave the weights trainable (e.g. to initialize a model that is trained further, such as DMD's fake score).
@@ -156,75 +195,93 @@ export interface LoadModelOptions {
   trainable?: boolean;
 }
 
+/** A loaded model directory of any kind. */
+export type OpenedModel = { [K in ModelKindName]: { kind: K; model: ModelOf<K>; manifest: ModelManifest } }[ModelKindName];
+
 /**
- * Loads a model directory, checking that the manifest describes the weights the architecture needs, and the size and
- * SHA-256 of every weight file. The model comes frozen (non-trainable variables) unless `opts.trainable`. The caller
- * disposes `denoiser`.
+ * Loads a model directory of any kind, checking that the manifest describes the weights the architecture needs, and
+ * the size and SHA-256 of every weight file. The model comes frozen (non-trainable variables) unless
+ * `opts.trainable`. The caller disposes `model`.
  * @throws DalError naming the file at fault (manifest or weight file)
  */
-export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
+export function openModel(dir: string, opts: LoadModelOptions = {}): OpenedModel {
   const m = readModelManifest(dir);
   const manifestPath = join(dir, MODEL_MANIFEST);
-  let denoiser: UNetDenoiser;
+  const kind: ModelKind = MODEL_KINDS[m.kind] as ModelKind;
+  let model: Module;
   try {
-    const schedule = makeSchedule(m.schedule);
-    if (m.prediction !== 'eps' && m.prediction !== 'v') throw new Error(`unknown prediction "${String(m.prediction)}"`);
-    denoiser = new UNetDenoiser(m.architecture, schedule, m.prediction, new Rng(0));
+    model = kind.build(m);
   } catch (e) {
     if (e instanceof DalError) throw e;
     throw new DalError(`${manifestPath}: invalid architecture or schedule (${(e as Error).message})`);
   }
   try {
-    const weights = readWeights(dir, m, manifestPath);
-    const params = denoiser.parameters();
+    const weights = readWeights(dir, m, manifestPath, model.parameters());
     tf.tidy(() => {
-      for (const [name, v] of Object.entries(params)) v.assign(weights[name]);
+      for (const [name, v] of Object.entries(model.parameters())) v.assign(weights[name]);
     });
     tf.dispose(Object.values(weights));
   } catch (e) {
-    denoiser.dispose();
+    model.dispose();
     throw e;
   }
-  return { denoiser: freeze(denoiser, opts.trainable ?? false), manifest: m };
+  return { kind: m.kind, model: freeze(model, opts.trainable ?? false), manifest: m } as OpenedModel;
+}
 
-  function readWeights(dir: string, m: ModelManifest, manifestPath: string): tf.NamedTensorMap {
-    const expected = denoiser.parameters();
-    const entries = m.weightsManifest.flatMap((g) => g.weights);
-    const given = new Map(entries.map((e) => [e.name, e]));
-    for (const [name, v] of Object.entries(expected)) {
-      const e = given.get(name);
-      if (!e) throw new DalError(`${manifestPath} does not match its architecture: weight ${name} [${v.shape}] is missing`);
-      if (e.shape.join() !== v.shape.join()) {
-        throw new DalError(`${manifestPath} does not match its architecture: weight ${name} is [${e.shape}], the architecture needs [${v.shape}]`);
-      }
-    }
-    const extra = entries.find((e) => !(e.name in expected));
-    if (extra || entries.length !== Object.keys(expected).length) {
-      throw new DalError(`${manifestPath} does not match its architecture: unexpected weight ${extra?.name ?? '(duplicate entry)'}`);
-    }
-    const buffers: Uint8Array[] = [];
-    for (const group of m.weightsManifest) {
-      for (const p of group.paths) {
-        const file = join(dir, p);
-        const rec = m.files.find((f) => f.path === p);
-        if (!rec) throw new DalError(`${manifestPath} lists no SHA-256 for weight file ${p}`);
-        if (!existsSync(file)) throw new DalError(`weight file missing: ${file} (named by ${manifestPath})`);
-        const bytes = readFileSync(file);
-        if (bytes.byteLength !== rec.bytes) {
-          throw new DalError(`corrupt model: ${file} has ${bytes.byteLength} bytes, ${manifestPath} says ${rec.bytes} (truncated or replaced?)`);
-        }
-        if (sha256(bytes) !== rec.sha256) throw new DalError(`corrupt model: ${file} does not match the SHA-256 in ${manifestPath}`);
-        buffers.push(bytes);
-      }
-    }
-    const blob = Buffer.concat(buffers);
-    const need = entries.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.quantization ? 2 : 4), 0);
-    if (blob.byteLength !== need) {
-      throw new DalError(`${manifestPath}: its weights need ${need} bytes but the weight files hold ${blob.byteLength}`);
-    }
-    const ab = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength) as ArrayBuffer;
-    return tf.io.decodeWeights(ab, entries as tf.io.WeightsManifestEntry[]);
+/** A model directory as a sample source (any kind; see `MODEL_KINDS`). The caller disposes it. */
+export function openSampleSource(dir: string): SampleSource {
+  const { kind, model, manifest } = openModel(dir);
+  return (MODEL_KINDS[kind] as ModelKind).source(model, manifest);
+}
+
+/** A loaded teacher and its manifest. */
+export interface LoadedModel {
+  denoiser: UNetDenoiser;
+  manifest: ModelManifest;
+}
+
+/**
+ * Loads a denoiser's model directory (kind `unet-denoiser`; see `openModel`). The caller disposes `denoiser`.
+ * @throws DalError naming the file at fault, or when the directory holds another kind of model
+ */
+export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
+  const opened = openModel(dir, opts);
+  if (opened.kind !== 'unet-denoiser') {
+    opened.model.dispose();
+    throw new DalError(`${join(dir, MODEL_MANIFEST)} holds a ${opened.kind as string}, not a diffusion model (unet-denoiser)`);
   }
+  return { denoiser: opened.model, manifest: opened.manifest };
+}
+
+function readWeights(dir: string, m: ModelManifest, manifestPath: string, expected: Record<string, tf.Variable>): tf.NamedTensorMap {
+  const entries = m.weightsManifest.flatMap((g) => g.weights);
+  const given = new Map(entries.map((e) => [e.name, e]));
+  for (const [name, v] of Object.entries(expected)) {
+    const e = given.get(name);
+    if (!e) throw new DalError(`${manifestPath} does not match its architecture: weight ${name} [${v.shape}] is missing`);
+    if (e.shape.join() !== v.shape.join()) {
+      throw new DalError(`${manifestPath} does not match its architecture: weight ${name} is [${e.shape}], the architecture needs [${v.shape}]`);
+    }
+  }
+  const extra = entries.find((e) => !(e.name in expected));
+  if (extra || entries.length !== Object.keys(expected).length) {
+    throw new DalError(`${manifestPath} does not match its architecture: unexpected weight ${extra?.name ?? '(duplicate entry)'}`);
+  }
+  const buffers: Uint8Array[] = [];
+  for (const group of m.weightsManifest) {
+    for (const p of group.paths) {
+      const rec = m.files.find((f) => f.path === p);
+      if (!rec) throw new DalError(`${manifestPath} lists no SHA-256 for weight file ${p}`);
+      buffers.push(readBlob(join(dir, p), rec, manifestPath, 'model'));
+    }
+  }
+  const blob = Buffer.concat(buffers);
+  const need = entries.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.quantization ? 2 : 4), 0);
+  if (blob.byteLength !== need) {
+    throw new DalError(`${manifestPath}: its weights need ${need} bytes but the weight files hold ${blob.byteLength}`);
+  }
+  const ab = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength) as ArrayBuffer;
+  return tf.io.decodeWeights(ab, entries as tf.io.WeightsManifestEntry[]);
 }
 
 /** Loads a model directory as a (frozen, unless `opts.trainable`) `Denoiser` (see `loadModel`). */
@@ -239,8 +296,4 @@ export function isModelDir(dir: string): boolean {
 
 function writeManifest(dir: string, m: ModelManifest): void {
   writeFileAtomic(join(dir, MODEL_MANIFEST), `${JSON.stringify(m, null, 1)}\n`);
-}
-
-function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
