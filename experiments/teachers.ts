@@ -39,7 +39,7 @@ import { imageGrid, writePng } from '../src/core/io/png.ts';
 import { Evaluator, shippedClassifierDir } from '../src/core/metrics/evaluate.ts';
 import { formatDuration } from '../src/core/train/progress.ts';
 import { sampleTeacher, scoreTeacherSamples, teacherKind, type TeacherSamples } from '../src/core/metrics/evaluate-model.ts';
-import { loadModel, MODEL_KINDS, MODEL_MANIFEST, type ModelManifest } from '../src/core/model/model-dir.ts';
+import { loadModel, MODEL_MANIFEST, type ModelManifest } from '../src/core/model/model-dir.ts';
 import { readPartial, removePartial, writePartial } from './teachers/partial.ts';
 import { TableProgress } from './teachers/progress.ts';
 import { plannedN, renderMarkdown, type TableLayout, type TeacherInfo } from './teachers/render.ts';
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
             const mult = cellCost(key) / (key.n * key.steps);
             const label = `${teacher} ${key.sampler.toUpperCase()} ${key.steps} CFG ${key.cfg} n=${key.n}`;
             progress.startCell(++index, label, cellCost(key), (partial?.state.done ?? 0) * key.steps * mult);
-            samples = sampleTeacher(MODEL_KINDS['unet-denoiser'].source(denoiser, manifest), {
+            samples = sampleTeacher(denoiser, manifest, {
               ...key,
               sampler: key.sampler,
               guidance: key.cfg,

@@ -17,6 +17,9 @@ import { registerGradients } from '../core/nn/gradients.ts';
 import { addonLoadError, loadAddon } from './addon.ts';
 import { missingAddonFunctions } from './kernels/util.ts';
 import { registerNativeBackend } from './native.ts';
+import { silenceTfjsNodeGreeting } from './quiet.ts';
+
+silenceTfjsNodeGreeting();
 
 export type BackendName = 'native' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
 
@@ -120,7 +123,5 @@ export async function initBackend(name?: BackendName): Promise<string> {
   if (!(await tf.setBackend(target))) {
     throw new DalError(`the '${target}' backend failed to initialize`);
   }
-  // tfjs's cpu backend greets its first use in Node with advice to install tfjs-node; dal has already said what to do.
-  if (target === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   return tf.getBackend();
 }

@@ -28,6 +28,7 @@ import { balancedConditions, makeTeacherData, type TeacherData } from '../core/d
 import { Ema } from '../core/train/ema.ts';
 import { saveDenoiser, type ModelManifest } from '../core/model/model-dir.ts';
 import { UNetDenoiser, type UNetDenoiserArchitecture } from '../core/model/unet-denoiser.ts';
+import { unetConfig } from '../core/nn/unet.ts';
 
 export const teacherConfig = z.strictObject({
   type: z.literal('teacher'),
@@ -37,15 +38,7 @@ export const teacherConfig = z.strictObject({
     z.strictObject({ type: z.literal('shapes'), size: z.union([z.literal(32), z.literal(64)]).default(32) }),
   ]),
   /** The U-Net (src/core/nn/unet.ts); input channels, resolution and classes come from the data. */
-  unet: z
-    .strictObject({
-      channels: count().default(32),
-      channelMult: z.array(count()).min(1).default([1, 2, 2]),
-      numResBlocks: count().default(1),
-      attentionResolutions: z.array(count()).default([]),
-      groups: count().default(8),
-    })
-    .prefault({}),
+  unet: unetConfig.omit({ inChannels: true, resolution: true, numClasses: true }).prefault({}),
   /** The prompt encoder (shapes only). */
   prompt: z.strictObject({ dim: count().default(64), maxLen: count().default(12) }).prefault({}),
   schedule: scheduleConfig.prefault({ type: 'cosine' }),

@@ -20,6 +20,7 @@ import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { Rng } from '../core/rng.ts';
 import type { Metrics } from '../core/train/run.ts';
 import { sds } from '../core/diffusion/sds.ts';
+import { weightedLoss } from '../core/train/weighted-loss.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { distancesTo, distancesToNearest, fractionWithin, median, modeMetrics, modesPlot } from './figures.ts';
 import { analyticPriorConfig, makePrior } from '../core/model/prior.ts';
@@ -35,6 +36,8 @@ export const toySdsConfig = z.strictObject({
   /** Component to condition on (null: unconditional). */
   label: labelConfig,
   sds: sdsConfig,
+  /** The weight λ of each loss term (threestudio's lambda_*); the toy has one, `sds`. */
+  lambdas: z.strictObject({ sds: z.number().min(0).default(1) }).prefault({}),
   optimizer: optimizerConfig,
   /** Radius around the target (or nearest) mode counted as "at the mode" in the metrics. */
   radius: z.number().positive().default(0.3),
@@ -71,19 +74,22 @@ export class ToySdsSystem implements System {
     }
     setLearningRate(this.optimizer, lr);
     let terms: Record<string, number> = {};
+    let losses: Record<string, number> = {};
     tf.tidy(() => {
       this.optimizer.minimize(
         () => {
           const r = sds(this.prior, this.x, { tMin, tMax, weighting: s.weighting, cfgScale, cond: this.cond, gradClip: s.gradClip }, this.rng);
           terms = r.terms;
-          return r.loss;
+          const w = weightedLoss({ sds: r.loss }, this.cfg.lambdas);
+          losses = w.log;
+          return w.loss;
         },
         false,
         [this.x],
       );
     });
     const out: Record<string, number> = {
-      'loss/sds': terms.sds,
+      ...losses,
       'sds/gradNorm': terms.gradNorm,
       'sds/tMean': terms.tMean,
       'sds/wMean': terms.wMean,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/core/io/npy.ts';
-import { dal, ROOT, startDal } from './dal.ts';
+import { dal, ROOT, startDal, waitFor } from './dal.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dal-cli-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,10 +58,7 @@ describe('dal CLI', () => {
     const p = startDal(['run', join(ROOT, 'configs/toy/ring8-sds.yaml'), '--out', out, '--set', 'trainer.steps=100000']);
     // Wait until training has started (the trainer opens the event file), then let it run a little.
     const started = () => existsSync(out) && readdirSync(out).some((f) => f.startsWith('events.out.tfevents'));
-    while (!started()) {
-      if (p.child.exitCode !== null) throw new Error(`the run ended early:\n${(await p.done).stderr}`);
-      await sleep(100);
-    }
+    await waitFor(started, 'the run to open its event file', { timeoutMs: 60_000, everyMs: 100, child: p });
     await sleep(3000);
     p.child.kill('SIGINT');
     const r = await p.done;

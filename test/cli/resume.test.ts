@@ -3,13 +3,13 @@
  * metrics.json as an uninterrupted run; every event file of the runs decodes (valid CRCs) and holds scalars, a PNG
  * image, a histogram and the config text.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePng } from '../../src/core/io/png.ts';
 import { readEventFile } from '../../src/core/log/reader.ts';
-import { dal, ROOT, startDal } from './dal.ts';
+import { dal, ROOT, startDal, waitFor } from './dal.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dal-cli-resume-'));
 const STEPS = 400;
@@ -35,8 +35,6 @@ function checkpointStep(run: string): number {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('kill and resume', () => {
   it('SIGKILL halfway + --resume ends with the metrics.json of an uninterrupted run', async () => {
     const full = join(dir, 'full');
@@ -44,10 +42,7 @@ describe('kill and resume', () => {
     const uninterrupted = dal(args(full));
     const victim = startDal(args(killed));
     // Kill as soon as a checkpoint at or past the middle exists (the run is then somewhere after it).
-    while (checkpointStep(killed) < STEPS / 2) {
-      await sleep(50);
-      if (victim.child.exitCode !== null) throw new Error(`the run ended before it could be killed:\n${(await victim.done).stderr}`);
-    }
+    await waitFor(() => checkpointStep(killed) >= STEPS / 2, `a checkpoint at step ≥ ${STEPS / 2}`, { timeoutMs: 80_000, child: victim });
     victim.child.kill('SIGKILL');
     const v = await victim.done;
     expect(v.signal).toBe('SIGKILL');
@@ -87,5 +82,31 @@ describe('kill and resume', () => {
     const again = await dal(['run', killed, '--resume']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already finished/);
+  });
+
+  it('a corrupt latest checkpoint: --resume warns naming the bad file, falls back to the previous one, same metrics', async () => {
+    const full = join(dir, 'full');
+    const uninterrupted = existsSync(join(full, 'metrics.json')) ? null : dal(args(full));
+    const run = join(dir, 'corrupt');
+    const victim = startDal(args(run));
+    await waitFor(() => checkpointStep(run) >= STEPS / 2, `a checkpoint at step ≥ ${STEPS / 2}`, { timeoutMs: 80_000, child: victim });
+    victim.child.kill('SIGKILL');
+    await victim.done;
+    const latest = checkpointStep(run);
+    const previous = (JSON.parse(readFileSync(join(run, 'checkpoints', 'manifest.previous.json'), 'utf8')) as { step: number }).step;
+    expect(previous).toBe(latest - 40);
+    // Flip one byte in the middle of the latest checkpoint's data file.
+    const data = join(run, 'checkpoints', `tensors-${String(latest).padStart(8, '0')}.bin`);
+    const bytes = readFileSync(data);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(data, bytes);
+
+    const resumed = await dal(['run', run, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`warning: the latest checkpoint is unusable (corrupt checkpoint: ${data} does not match the SHA-256`);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming from the previous one \\(step ${previous}, `));
+    expect(resumed.stderr).toMatch(new RegExp(`resuming .* at step ${previous}/${STEPS}`));
+    if (uninterrupted) expect((await uninterrupted).code).toBe(0);
+    expect(readFileSync(join(run, 'metrics.json'), 'utf8')).toBe(readFileSync(join(full, 'metrics.json'), 'utf8'));
   });
 });

@@ -1,12 +1,12 @@
 /** `dal sample` and `dal eval` on teacher model directories, through the real CLI (tiny random-weight teachers). */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/core/io/npy.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { cosineSchedule } from '../../src/core/diffusion/schedule.ts';
-import { saveDenoiser } from '../../src/core/model/model-dir.ts';
+import { evaluatedGuidance, readModelManifest, saveDenoiser, updateModelMetrics } from '../../src/core/model/model-dir.ts';
 import { UNetDenoiser } from '../../src/core/model/unet-denoiser.ts';
 import { parseClip } from '../../src/cli/commands/sample.ts';
 import { dal } from './dal.ts';
@@ -18,6 +18,8 @@ beforeAll(() => {
   const training = { steps: 0, seconds: 0 };
   const mnist = new UNetDenoiser({ unet: { ...unet, numClasses: 10 }, prompt: null }, cosineSchedule(), 'eps', new Rng(0));
   saveDenoiser(join(dir, 'mnist'), mnist, { data: { name: 'mnist', range: [-1, 1] }, training });
+  // as `dal eval --write` records a first evaluation at CFG 3
+  updateModelMetrics(join(dir, 'mnist'), { 'ddim50_cfg3/accuracy': 0.5 }, 3);
   const shapes = new UNetDenoiser({ unet: { ...unet, inChannels: 3, numClasses: 0 }, prompt: { dim: 8, maxLen: 12 } }, cosineSchedule(), 'eps', new Rng(1));
   saveDenoiser(join(dir, 'shapes'), shapes, { data: { name: 'shapes', range: [-1, 1] }, training, storage: 'float16' });
   mnist.dispose();
@@ -87,5 +89,65 @@ describe('dal sample on a teacher checkpoint', () => {
     expect(label.stderr).toMatch(/--label: expected an integer in 0\.\.9/);
     expect(prompt.code).toBe(2);
     expect(prompt.stderr).toMatch(/not conditioned on prompts/);
+  });
+});
+
+describe('defaults a user gets without flags', () => {
+  it("evaluatedGuidance: the manifest's guidance, else the one scale its metrics were measured at, else 1", () => {
+    expect(evaluatedGuidance({ guidance: 2.5, metrics: { 'ddim50_cfg3/fid': 1 } })).toBe(2.5);
+    expect(evaluatedGuidance({ metrics: { 'ddim50_cfg3/fid': 1, 'ddim50_cfg3/n': 10, 'ddim10_cfg3/fid': 2 } })).toBe(3);
+    expect(evaluatedGuidance({ metrics: { 'ddim50_cfg3/fid': 1, 'ddim50_cfg1.5/fid': 2 } })).toBe(1);
+    expect(evaluatedGuidance({ metrics: {} })).toBe(1);
+    // the shipped teachers were evaluated at CFG 3
+    for (const t of ['mnist-unet', 'shapes-unet']) expect(evaluatedGuidance(readModelManifest(join('checkpoints', t)))).toBe(3);
+  });
+
+  it("dal sample without --guidance samples at the manifest's guidance (same bytes as --guidance 3, not as 1)", async () => {
+    const run = (name: string, g: string[]) =>
+      dal(['sample', join(dir, 'mnist'), '--n', '2', '--label', '4', '--steps', '2', ...g, '--out', join(dir, `${name}.npy`)]);
+    const [def, three, one] = await Promise.all([run('g-default', []), run('g3', ['--guidance', '3']), run('g1', ['--guidance', '1'])]);
+    for (const r of [def, three, one]) expect(r.code, r.stderr).toBe(0);
+    expect(def.stdout).toMatch(/guidance 3 \(default\)/);
+    const bytes = (name: string) => readFileSync(join(dir, `${name}.npy`));
+    expect(bytes('g-default').equals(bytes('g3'))).toBe(true);
+    expect(bytes('g-default').equals(bytes('g1'))).toBe(false);
+    const help = await dal(['sample', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--guidance .*default: the guidance a teacher checkpoint was evaluated at/);
+  });
+
+  it('refuses a prompt with a word outside the teacher\'s vocabulary, listing the known words (exit 2, nothing written)', async () => {
+    const out = join(dir, 'pink.npy');
+    const [shipped, tiny] = await Promise.all([
+      dal(['sample', 'checkpoints/shapes-unet', '--n', '2', '--prompt', 'a pink dodecahedron', '--out', out]),
+      dal(['sample', join(dir, 'shapes'), '--n', '2', '--prompt', 'a red cube, top view', '--steps', '1', '--out', out]),
+    ]);
+    expect(shipped.code).toBe(2);
+    expect(shipped.stderr).toMatch(/--prompt \(for checkpoints\/shapes-unet\) "a pink dodecahedron": the words "pink", "dodecahedron" are not in/);
+    expect(shipped.stderr).toMatch(/the known words are: a red green blue yellow purple sphere cube cylinder cone torus , front side back overhead view/);
+    expect(shipped.stderr).not.toMatch(/\n\s+at /);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toMatch(/the word "top" is not in the model's vocabulary/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('dal eval', () => {
+  it("scores a teacher at its manifest's guidance and --write records the figures under the setting", async () => {
+    const ckpt = join(dir, 'mnist-eval');
+    cpSync(join(dir, 'mnist'), ckpt, { recursive: true });
+    const r = await dal(['eval', ckpt, '--n', '20', '--steps', '1', '--json', '--write']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+    expect(out.guidance).toBe(3);
+    expect(out.n).toBe(20);
+    expect(out.accuracy).toBeGreaterThanOrEqual(0);
+    expect(out.accuracy).toBeLessThanOrEqual(1);
+    expect(Number.isFinite(out.fid)).toBe(true);
+    const m = readModelManifest(ckpt);
+    expect(m.metrics['ddim1_cfg3/accuracy']).toBe(out.accuracy);
+    expect(m.metrics['ddim1_cfg3/fid']).toBe(out.fid);
+    expect(m.metrics['ddim1_cfg3/n']).toBe(20);
+    const help = await dal(['eval', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--guidance .*default: the guidance the teacher was evaluated at/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { BatchIterator, type BatchIteratorState } from './dataset.ts';
 import { loadMnist } from './mnist.ts';
-import { COLORS, SHAPES, VIEWS, shapesBatch } from './shapes/dataset.ts';
+import { COLORS, SHAPES, SHAPES_PROMPT_WORDS, VIEWS, shapesBatch } from './shapes/dataset.ts';
 import { DalError } from '../errors.ts';
 import { Rng, type RngState } from '../rng.ts';
 
@@ -30,6 +30,14 @@ export interface TeacherData {
   next(): TeacherBatch;
   state(): { rng: RngState; iterator?: BatchIteratorState };
   load(state: { rng: RngState; iterator?: BatchIteratorState }): void;
+}
+
+/**
+ * The words of the prompts a teacher's training data (by its name, a manifest's `data.name`) uses, or undefined when
+ * the data has no prompts. Check prompts for such a teacher with `checkPromptWords` (src/core/text/tokenizer.ts).
+ */
+export function promptVocabulary(dataName: string): readonly string[] | undefined {
+  return dataName === 'shapes' ? SHAPES_PROMPT_WORDS : undefined;
 }
 
 /** The data stream of a config; `rng` is owned (and advanced) by the stream. */

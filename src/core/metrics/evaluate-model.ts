@@ -5,19 +5,21 @@
  * per-class accuracy (the acceptance bar is per class).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { withGuidance } from '../diffusion/guidance.ts';
 import type { Condition } from '../diffusion/denoiser.ts';
 import { parsePrompt } from '../data/shapes/dataset.ts';
 import { DalError } from '../errors.ts';
 import type { ClassifierKind } from './classifier.ts';
 import type { Evaluator } from './evaluate.ts';
 import { Rng, type RngState } from '../rng.ts';
+import { sample, type SamplerName } from '../diffusion/samplers.ts';
 import { balancedConditions } from '../data/conditional.ts';
 import type { ModelManifest } from '../model/model-dir.ts';
-import { toUnitRange, type SampleSource, type SamplerChoice } from '../model/sample-source.ts';
+import type { UNetDenoiser } from '../model/unet-denoiser.ts';
 
 export interface TeacherSampleOptions {
   n: number;
-  sampler: SamplerChoice;
+  sampler: SamplerName;
   steps: number;
   guidance: number;
   seed: number;
@@ -61,14 +63,14 @@ export function teacherKind(manifest: ModelManifest): ClassifierKind {
 }
 
 /** Draws `n` balanced conditional samples (CFG `guidance`), in chunks, mapped from the data range to [0, 1]. */
-export function sampleTeacher(source: SampleSource, o: TeacherSampleOptions): TeacherSamples {
-  const conditioning = source.conditioning;
+export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: TeacherSampleOptions): TeacherSamples {
+  const conditioning = model.conditioning;
   if (conditioning === 'none') throw new DalError('the teacher is unconditional; class accuracy needs labels or prompts');
-  if (!source.range) throw new DalError('the teacher has no data range; its samples cannot be scored as images');
-  const range = source.range;
-  const conds = balancedConditions(conditioning, o.n, source.numLabels || 10);
+  const conds = balancedConditions(conditioning, o.n, model.architecture.unet.numClasses || 10);
+  const [lo, hi] = manifest.data.range;
+  const guided = withGuidance(model, o.guidance);
   const chunk = o.chunk ?? 250;
-  const per = source.sampleShape.reduce((a, b) => a * b, 1);
+  const per = model.sampleShape.reduce((a, b) => a * b, 1);
   const images = new Float32Array(o.n * per);
   const r = o.resume;
   if (r && !(Number.isInteger(r.done) && r.done >= 0 && r.done <= o.n && (r.done % chunk === 0 || r.done === o.n) && r.images.length >= r.done * per)) {
@@ -83,10 +85,10 @@ export function sampleTeacher(source: SampleSource, o: TeacherSampleOptions): Te
       const cond: Condition = conds.labels
         ? { labels: conds.labels.subarray(start, start + m) }
         : { prompts: conds.prompts!.slice(start, start + m) };
-      const onStep = o.onStep && ((done: number) => o.onStep!(start * o.steps + done, o.n * o.steps));
-      // x̂₀ clipped to the data range at every step (the source's default; see `clipX0Eps` in samplers.ts)
-      const out = source.draw(m, { sampler: o.sampler, steps: o.steps, guidance: o.guidance, cond, rng, onStep, maxBatch: m });
-      return toUnitRange(out, range);
+      const onStep = o.onStep && ((i: number) => o.onStep!(start * o.steps + m * i, o.n * o.steps));
+      // x̂₀ clipped to the data range at every step (see `clipX0Eps` in samplers.ts)
+      const out = sample(guided, m, { sampler: o.sampler, steps: o.steps, cond, rng, onStep, clipX0: [lo, hi] });
+      return tf.clipByValue(tf.div(tf.sub(out, lo), hi - lo), 0, 1);
     });
     images.set(x.dataSync() as Float32Array, start * per);
     x.dispose();
@@ -100,7 +102,7 @@ export function sampleTeacher(source: SampleSource, o: TeacherSampleOptions): Te
     requested.shape = Int32Array.from(parsed, (p) => p.shape);
     requested.color = Int32Array.from(parsed, (p) => p.color);
   }
-  return { images, shape: [o.n, ...(source.sampleShape as [number, number, number])], ...conds, requested };
+  return { images, shape: [o.n, ...(model.sampleShape as [number, number, number])], ...conds, requested };
 }
 
 /**

@@ -10,17 +10,20 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DalError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { freeze, type Module } from '../nn/module.ts';
-import { denoiserSource, type SampleSource } from './sample-source.ts';
+import { freeze } from '../nn/module.ts';
 import { Rng } from '../rng.ts';
 import { makeSchedule, type ScheduleConfig } from '../diffusion/schedule.ts';
-import { readBlob, packTensors, writeBlob } from '../io/tensor-blob.ts';
+import { packTensors, readBlob, writeBlob } from '../io/tensor-blob.ts';
 import { UNetDenoiser, type TeacherPrediction, type UNetDenoiserArchitecture } from './unet-denoiser.ts';
 
 export const MODEL_MANIFEST = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 const FORMAT = 'dal-model';
 const VERSION = 1;
+const KIND = 'unet-denoiser';
+/** The kinds of model directory: a teacher (a `Denoiser`), or a one-step generator distilled from one (src/distill). */
+export const MODEL_KINDS = [KIND, 'onestep-generator'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Storage precision of the weights (float16 halves the size; values are rounded to nearest even). */
 export type WeightStorage = 'float32' | 'float16';
@@ -36,7 +39,7 @@ interface WeightEntry {
 export interface ModelManifest {
   format: typeof FORMAT;
   version: number;
-  kind: ModelKindName;
+  kind: ModelKind;
   architecture: UNetDenoiserArchitecture;
   parameters: number;
   sampleShape: number[];
@@ -47,6 +50,8 @@ export interface ModelManifest {
   training: { steps: number; seconds: number; config?: unknown };
   /** Measured figures (accuracy, FID, …), filled in by `dal eval --write`. */
   metrics: Record<string, number | string>;
+  /** The classifier-free guidance scale the teacher was evaluated at (see `evaluatedGuidance`). */
+  guidance?: number;
   createdAt: string;
   weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
   files: { path: string; bytes: number; sha256: string }[];
@@ -81,7 +86,7 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
   const manifest: ModelManifest = {
     format: FORMAT,
     version: VERSION,
-    kind: 'unet-denoiser',
+    kind: KIND,
     architecture: model.architecture,
     parameters: model.parameterCount,
     sampleShape: [...model.sampleShape],
@@ -98,39 +103,38 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
   return manifest;
 }
 
-/** Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. */
-export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics']): ModelManifest {
-  const m = readModelManifest(dir);
+/**
+ * Rewrites the manifest's `metrics` (merged with the existing ones); the weights are untouched. `guidance`, the scale
+ * the metrics were measured at, becomes the manifest's `guidance` unless it has one (the first evaluation defines it).
+ */
+export function updateModelMetrics(dir: string, metrics: ModelManifest['metrics'], guidance?: number, kind: ModelKind = KIND): ModelManifest {
+  const m = readModelManifest(dir, kind);
   m.metrics = { ...m.metrics, ...metrics };
+  if (m.guidance === undefined && guidance !== undefined) m.guidance = guidance;
   writeManifest(dir, m);
   return m;
 }
 
-/** The prefix under which `dal eval --write` records the figures of one sampling setting, e.g. `ddim50_cfg3`. */
-export function evaluationKey(sampler: string, steps: number, guidance: number): string {
-  return `${sampler}${steps}_cfg${guidance}`;
-}
-
 /**
- * The guidance scale of the manifest's best evaluated setting (highest `<setting>/accuracy`; the shipped teachers:
- * 3), or undefined when the model was never evaluated.
+ * The guidance scale `dal sample` and `dal eval` use when `--guidance` is not given: the manifest's `guidance`, else
+ * the one scale its recorded metrics were measured at (keys `<sampler><steps>_cfg<G>/…`, as `dal eval --write`
+ * writes them), else 1 (the conditional model alone).
  */
-export function evaluatedGuidance(m: Pick<ModelManifest, 'metrics'>): number | undefined {
-  let best: { guidance: number; accuracy: number } | undefined;
-  for (const [key, value] of Object.entries(m.metrics ?? {})) {
-    const match = /^[a-z]+\d+_cfg(-?[\d.]+(?:e-?\d+)?)\/accuracy$/.exec(key);
-    if (!match || typeof value !== 'number') continue;
-    const guidance = Number(match[1]);
-    if (Number.isFinite(guidance) && (!best || value > best.accuracy)) best = { guidance, accuracy: value };
+export function evaluatedGuidance(m: Pick<ModelManifest, 'guidance' | 'metrics'>): number {
+  if (typeof m.guidance === 'number' && Number.isFinite(m.guidance)) return m.guidance;
+  const scales = new Set<number>();
+  for (const key of Object.keys(m.metrics ?? {})) {
+    const match = /^[a-z]+\d+_cfg([0-9.]+)\//.exec(key);
+    if (match) scales.add(Number(match[1]));
   }
-  return best?.guidance;
+  return scales.size === 1 ? [...scales][0] : 1;
 }
 
 /**
  * Reads and validates a model directory's manifest (not the weights).
  * @throws DalError naming the manifest when it is missing, unparsable or not a dal unet-denoiser manifest
  */
-export function readModelManifest(dir: string): ModelManifest {
+export function readModelManifest(dir: string, kind: ModelKind = KIND): ModelManifest {
   const path = join(dir, MODEL_MANIFEST);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DalError(`no model directory at ${dir}`);
   if (!existsSync(path)) throw new DalError(`${dir} is not a dal model: ${path} does not exist`);
@@ -140,9 +144,9 @@ export function readModelManifest(dir: string): ModelManifest {
   } catch (e) {
     throw new DalError(`corrupt model manifest ${path}: ${(e as Error).message}`);
   }
-  if (m?.format !== FORMAT || !Object.hasOwn(MODEL_KINDS, m.kind)) {
-    const kinds = Object.keys(MODEL_KINDS).join(', ');
-    throw new DalError(`${path} is not a dal model manifest (expected format "${FORMAT}" and a kind of: ${kinds}; given ${JSON.stringify(m?.format)}, ${JSON.stringify(m?.kind)})`);
+  if (m?.format !== FORMAT || m.kind !== kind) {
+    const other = m?.format === FORMAT && (MODEL_KINDS as readonly string[]).includes(m.kind) ? ` (it is a ${m.kind})` : '';
+    throw new DalError(`${path} is not a dal ${kind} manifest (expected format "${FORMAT}", kind "${kind}")${other}`);
   }
   if (m.version !== VERSION) {
     throw new DalError(`${path} has format version ${m.version}; this dal reads version ${VERSION}`);
@@ -153,135 +157,85 @@ export function readModelManifest(dir: string): ModelManifest {
   return m;
 }
 
-/**
- * The kinds of model a directory can hold, keyed by the manifest's `kind`: how to rebuild an (untrained) model of the
- * manifest's architecture, into which the weights are then loaded, and how to sample it (`dal sample`, `dal eval`).
- * A new kind is a row here (the compiler then requires both functions).
- */
-export interface ModelKind<M extends Module = Module> {
-  /** A model of the manifest's architecture (weights still to be loaded). */
-  build(m: ModelManifest): M;
-  /** The loaded model as a sample source (its `dispose` disposes the model). */
-  source(model: M, m: ModelManifest): SampleSource;
-}
-
-export const MODEL_KINDS = {
-  'unet-denoiser': {
-    build: (m) => {
-      if (m.prediction !== 'eps' && m.prediction !== 'v') throw new Error(`unknown prediction "${String(m.prediction)}"`);
-      return new UNetDenoiser(m.architecture, makeSchedule(m.schedule), m.prediction, new Rng(0));
-    },
-    source: (model, m) =>
-      denoiserSource(model, {
-        conditioning: model.conditioning,
-        numLabels: model.architecture.unet.numClasses,
-        guidance: evaluatedGuidance(m) ?? 1,
-        range: m.data.range,
-        maxBatch: 250,
-        dispose: () => model.dispose(),
-      }),
-  } satisfies ModelKind<UNetDenoiser>,
-  // 'onestep-generator': the DMD one-step generator G(z) (sampler 'onestep') joins here.
-} as const;
-export type ModelKindName = keyof typeof MODEL_KINDS;
-type ModelOf<K extends ModelKindName> = ReturnType<(typeof MODEL_KINDS)[K]['build']>;
-
-/** Options of `loadModel` / `openModel`. */
-export interface LoadModelOptions {
-  /**
-   * Leave the weights trainable (e.g. to initialize a model that is trained further, such as DMD's fake score).
-   * Default false: the loaded model is frozen (`freeze`), so no optimizer moves it.
-   */
-  trainable?: boolean;
-}
-
-/** A loaded model directory of any kind. */
-export type OpenedModel = { [K in ModelKindName]: { kind: K; model: ModelOf<K>; manifest: ModelManifest } }[ModelKindName];
-
-/**
- * Loads a model directory of any kind, checking that the manifest describes the weights the architecture needs, and
- * the size and SHA-256 of every weight file. The model comes frozen (non-trainable variables) unless
- * `opts.trainable`. The caller disposes `model`.
- * @throws DalError naming the file at fault (manifest or weight file)
- */
-export function openModel(dir: string, opts: LoadModelOptions = {}): OpenedModel {
-  const m = readModelManifest(dir);
-  const manifestPath = join(dir, MODEL_MANIFEST);
-  const kind: ModelKind = MODEL_KINDS[m.kind] as ModelKind;
-  let model: Module;
-  try {
-    model = kind.build(m);
-  } catch (e) {
-    if (e instanceof DalError) throw e;
-    throw new DalError(`${manifestPath}: invalid architecture or schedule (${(e as Error).message})`);
-  }
-  try {
-    const weights = readWeights(dir, m, manifestPath, model.parameters());
-    tf.tidy(() => {
-      for (const [name, v] of Object.entries(model.parameters())) v.assign(weights[name]);
-    });
-    tf.dispose(Object.values(weights));
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return { kind: m.kind, model: freeze(model, opts.trainable ?? false), manifest: m } as OpenedModel;
-}
-
-/** A model directory as a sample source (any kind; see `MODEL_KINDS`). The caller disposes it. */
-export function openSampleSource(dir: string): SampleSource {
-  const { kind, model, manifest } = openModel(dir);
-  return (MODEL_KINDS[kind] as ModelKind).source(model, manifest);
-}
-
 /** A loaded teacher and its manifest. */
 export interface LoadedModel {
   denoiser: UNetDenoiser;
   manifest: ModelManifest;
 }
 
-/**
- * Loads a denoiser's model directory (kind `unet-denoiser`; see `openModel`). The caller disposes `denoiser`.
- * @throws DalError naming the file at fault, or when the directory holds another kind of model
- */
-export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
-  const opened = openModel(dir, opts);
-  if (opened.kind !== 'unet-denoiser') {
-    opened.model.dispose();
-    throw new DalError(`${join(dir, MODEL_MANIFEST)} holds a ${opened.kind as string}, not a diffusion model (unet-denoiser)`);
-  }
-  return { denoiser: opened.model, manifest: opened.manifest };
+/** Options of `loadModel`. */
+export interface LoadModelOptions {
+  /**
+   * Leave the weights trainable (e.g. to initialize a model that is trained further, such as DMD's fake score).
+   * Default false: the loaded model is frozen (`freeze`), so no optimizer moves it.
+   */
+  trainable?: boolean;
+  /** The kind the directory must be (default: a teacher, 'unet-denoiser'). */
+  kind?: ModelKind;
 }
 
-function readWeights(dir: string, m: ModelManifest, manifestPath: string, expected: Record<string, tf.Variable>): tf.NamedTensorMap {
-  const entries = m.weightsManifest.flatMap((g) => g.weights);
-  const given = new Map(entries.map((e) => [e.name, e]));
-  for (const [name, v] of Object.entries(expected)) {
-    const e = given.get(name);
-    if (!e) throw new DalError(`${manifestPath} does not match its architecture: weight ${name} [${v.shape}] is missing`);
-    if (e.shape.join() !== v.shape.join()) {
-      throw new DalError(`${manifestPath} does not match its architecture: weight ${name} is [${e.shape}], the architecture needs [${v.shape}]`);
+/**
+ * Loads a model directory, checking that the manifest describes the weights the architecture needs, and the size and
+ * SHA-256 of every weight file. The model comes frozen (non-trainable variables) unless `opts.trainable`. The caller
+ * disposes `denoiser`.
+ * @throws DalError naming the file at fault (manifest or weight file)
+ */
+export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel {
+  const m = readModelManifest(dir, opts.kind ?? KIND);
+  const manifestPath = join(dir, MODEL_MANIFEST);
+  let denoiser: UNetDenoiser;
+  try {
+    const schedule = makeSchedule(m.schedule);
+    if (m.prediction !== 'eps' && m.prediction !== 'v') throw new Error(`unknown prediction "${String(m.prediction)}"`);
+    denoiser = new UNetDenoiser(m.architecture, schedule, m.prediction, new Rng(0));
+  } catch (e) {
+    if (e instanceof DalError) throw e;
+    throw new DalError(`${manifestPath}: invalid architecture or schedule (${(e as Error).message})`);
+  }
+  try {
+    const weights = readWeights(dir, m, manifestPath);
+    const params = denoiser.parameters();
+    tf.tidy(() => {
+      for (const [name, v] of Object.entries(params)) v.assign(weights[name]);
+    });
+    tf.dispose(Object.values(weights));
+  } catch (e) {
+    denoiser.dispose();
+    throw e;
+  }
+  return { denoiser: freeze(denoiser, opts.trainable ?? false), manifest: m };
+
+  function readWeights(dir: string, m: ModelManifest, manifestPath: string): tf.NamedTensorMap {
+    const expected = denoiser.parameters();
+    const entries = m.weightsManifest.flatMap((g) => g.weights);
+    const given = new Map(entries.map((e) => [e.name, e]));
+    for (const [name, v] of Object.entries(expected)) {
+      const e = given.get(name);
+      if (!e) throw new DalError(`${manifestPath} does not match its architecture: weight ${name} [${v.shape}] is missing`);
+      if (e.shape.join() !== v.shape.join()) {
+        throw new DalError(`${manifestPath} does not match its architecture: weight ${name} is [${e.shape}], the architecture needs [${v.shape}]`);
+      }
     }
-  }
-  const extra = entries.find((e) => !(e.name in expected));
-  if (extra || entries.length !== Object.keys(expected).length) {
-    throw new DalError(`${manifestPath} does not match its architecture: unexpected weight ${extra?.name ?? '(duplicate entry)'}`);
-  }
-  const buffers: Uint8Array[] = [];
-  for (const group of m.weightsManifest) {
-    for (const p of group.paths) {
-      const rec = m.files.find((f) => f.path === p);
-      if (!rec) throw new DalError(`${manifestPath} lists no SHA-256 for weight file ${p}`);
-      buffers.push(readBlob(join(dir, p), rec, manifestPath, 'model'));
+    const extra = entries.find((e) => !(e.name in expected));
+    if (extra || entries.length !== Object.keys(expected).length) {
+      throw new DalError(`${manifestPath} does not match its architecture: unexpected weight ${extra?.name ?? '(duplicate entry)'}`);
     }
+    const buffers: Uint8Array[] = [];
+    for (const group of m.weightsManifest) {
+      for (const p of group.paths) {
+        const rec = m.files.find((f) => f.path === p);
+        if (!rec) throw new DalError(`${manifestPath} lists no SHA-256 for weight file ${p}`);
+        buffers.push(readBlob(join(dir, p), rec, manifestPath, 'model'));
+      }
+    }
+    const blob = Buffer.concat(buffers);
+    const need = entries.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.quantization ? 2 : 4), 0);
+    if (blob.byteLength !== need) {
+      throw new DalError(`${manifestPath}: its weights need ${need} bytes but the weight files hold ${blob.byteLength}`);
+    }
+    const ab = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength) as ArrayBuffer;
+    return tf.io.decodeWeights(ab, entries as tf.io.WeightsManifestEntry[]);
   }
-  const blob = Buffer.concat(buffers);
-  const need = entries.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1) * (e.quantization ? 2 : 4), 0);
-  if (blob.byteLength !== need) {
-    throw new DalError(`${manifestPath}: its weights need ${need} bytes but the weight files hold ${blob.byteLength}`);
-  }
-  const ab = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength) as ArrayBuffer;
-  return tf.io.decodeWeights(ab, entries as tf.io.WeightsManifestEntry[]);
 }
 
 /** Loads a model directory as a (frozen, unless `opts.trainable`) `Denoiser` (see `loadModel`). */
@@ -294,6 +248,7 @@ export function isModelDir(dir: string): boolean {
   return existsSync(join(dir, MODEL_MANIFEST));
 }
 
-function writeManifest(dir: string, m: ModelManifest): void {
+/** Writes a model directory's manifest (atomically). */
+export function writeManifest(dir: string, m: ModelManifest): void {
   writeFileAtomic(join(dir, MODEL_MANIFEST), `${JSON.stringify(m, null, 1)}\n`);
 }

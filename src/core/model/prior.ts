@@ -88,7 +88,7 @@ export function makePrior(input: PriorConfigInput): Prior {
       return asPrior(denoiser, {
         conditioning: denoiser.conditioning,
         numLabels: denoiser.architecture.unet.numClasses,
-        guidance: cfg.guidance ?? evaluatedGuidance(manifest) ?? 1,
+        guidance: cfg.guidance ?? evaluatedGuidance(manifest),
         range: manifest.data.range,
         manifest,
         dispose: () => denoiser.dispose(),

@@ -6,6 +6,7 @@
  * Words outside the vocabulary map to <unk>. Id 0 is padding, so the empty prompt — the null condition of
  * classifier-free guidance — encodes to all zeros. The vocabulary is append-only: ids are stored in checkpoints.
  */
+import { DalError } from '../errors.ts';
 import { SHAPES } from '../data/shapes/primitives.ts';
 import { COLORS } from '../data/shapes/shading.ts';
 
@@ -81,4 +82,28 @@ export function decode(ids: ArrayLike<number>): string {
     ws.push(VOCAB[ids[i]] ?? '<unk>');
   }
   return ws.join(' ').replace(/ ,/g, ',');
+}
+
+/** The normalized words of `prompt` (see `words`) that are not in `vocabulary`, each once, in order of appearance. */
+export function unknownWords(prompt: string, vocabulary: readonly string[]): string[] {
+  const known = new Set(vocabulary);
+  return [...new Set(words(prompt).filter((w) => !known.has(w)))];
+}
+
+/**
+ * Refuses a prompt that uses a word outside a model's vocabulary (the words its training prompts used: any other word
+ * has an untrained embedding, or maps to <unk>, and silently steers the samples). The empty prompt (the null
+ * condition) passes. Call it wherever prompts enter: CLI flags, configs.
+ * @param vocabulary the known words (normalized as `words` normalizes: lower case, "," a word, digits as names)
+ * @param where what the prompt is, for the message (e.g. `--prompt`, `configs/x.yaml: system.prompt`)
+ * @throws DalError naming the unknown words and listing the known ones
+ */
+export function checkPromptWords(prompt: string, vocabulary: readonly string[], where = 'prompt'): void {
+  const unknown = unknownWords(prompt, vocabulary);
+  if (unknown.length === 0) return;
+  const list = unknown.map((w) => `"${w}"`).join(', ');
+  throw new DalError(
+    `${where} "${prompt}": ${unknown.length === 1 ? 'the word' : 'the words'} ${list} ${unknown.length === 1 ? 'is' : 'are'} ` +
+      `not in the model's vocabulary; the known words are: ${vocabulary.join(' ')}`,
+  );
 }

@@ -4,12 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
 import { cosineSchedule } from '../../../src/core/diffusion/schedule.ts';
 import { sampleTeacher, type TeacherSampleOptions, type TeacherSamplingState } from '../../../src/core/metrics/evaluate-model.ts';
-import { denoiserSource } from '../../../src/core/model/sample-source.ts';
+import type { ModelManifest } from '../../../src/core/model/model-dir.ts';
 import { UNetDenoiser } from '../../../src/core/model/unet-denoiser.ts';
 
 const unet = { channels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [], groups: 4, numClasses: 10 };
 const model = new UNetDenoiser({ unet, prompt: null }, cosineSchedule(), 'eps', new Rng(0));
-const source = denoiserSource(model, { conditioning: 'label', numLabels: 10, guidance: 1, range: [-1, 1], dispose: () => {} });
+const manifest = { data: { name: 'mnist', range: [-1, 1] } } as unknown as ModelManifest;
 afterAll(() => model.dispose());
 
 describe('sampleTeacher', () => {
@@ -18,7 +18,7 @@ describe('sampleTeacher', () => {
 
   it('draws balanced labels and [0, 1] images, leaking no tensors', () => {
     const before = tf.memory().numTensors;
-    const s = sampleTeacher(source, opts);
+    const s = sampleTeacher(model, manifest, opts);
     expect(tf.memory().numTensors).toBe(before);
     expect(s.shape).toEqual([5, 32, 32, 1]);
     expect(Array.from(s.requested.digit)).toEqual([0, 1, 2, 3, 4]);
@@ -26,11 +26,11 @@ describe('sampleTeacher', () => {
   });
 
   it('resumed from the state of its last chunk, gives the samples of the uninterrupted call', () => {
-    const full = sampleTeacher(source, opts);
+    const full = sampleTeacher(model, manifest, opts);
     let saved: TeacherSamplingState | undefined;
     const interrupt = new Error('killed');
     expect(() =>
-      sampleTeacher(source, {
+      sampleTeacher(model, manifest, {
         ...opts,
         onChunk: (done, _n, state) => {
           saved = { ...state, images: state.images.slice() };
@@ -40,9 +40,9 @@ describe('sampleTeacher', () => {
     ).toThrow(interrupt);
     expect(saved!.done).toBe(4);
     const chunks: number[] = [];
-    const resumed = sampleTeacher(source, { ...opts, resume: saved, onChunk: (done) => chunks.push(done) });
+    const resumed = sampleTeacher(model, manifest, { ...opts, resume: saved, onChunk: (done) => chunks.push(done) });
     expect(chunks).toEqual([5]);
     expect(Array.from(resumed.images)).toEqual(Array.from(full.images));
-    expect(() => sampleTeacher(source, { ...opts, resume: { ...saved!, done: 3 } })).toThrow(/cannot resume at 3 of 5/);
+    expect(() => sampleTeacher(model, manifest, { ...opts, resume: { ...saved!, done: 3 } })).toThrow(/cannot resume at 3 of 5/);
   });
 });

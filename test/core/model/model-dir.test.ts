@@ -147,7 +147,7 @@ describe('model checkpoint', () => {
     expect(dalError(() => loadModel(dir)).message).toMatch(/model data file missing: .*weights\.bin/);
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, kind: 'vae' }));
-    expect(dalError(() => loadModel(dir)).message).toMatch(/manifest\.json is not a dal model manifest/);
+    expect(dalError(() => loadModel(dir)).message).toMatch(/manifest\.json is not a dal unet-denoiser manifest/);
     rmSync(join(dir, 'manifest.json'));
     expect(dalError(() => loadModel(dir)).message).toMatch(/manifest\.json does not exist/);
     expect(dalError(() => loadModel(join(dir, 'nope'))).message).toMatch(/no model directory/);

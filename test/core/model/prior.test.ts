@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { DalError } from '../../../src/core/errors.ts';
 import { GaussianMixtureDenoiser, ringMixture } from '../../../src/core/diffusion/gmm.ts';
 import { cosineSchedule } from '../../../src/core/diffusion/schedule.ts';
-import { evaluatedGuidance } from '../../../src/core/model/model-dir.ts';
 import { makePrior, priorConfig } from '../../../src/core/model/prior.ts';
 import { isFrozen } from '../../../src/core/nn/module.ts';
 import { Rng } from '../../../src/core/rng.ts';
@@ -45,9 +44,4 @@ describe('priors from config', () => {
     expect(priorConfig.safeParse({ type: 'checkpoint' }).success).toBe(false);
   });
 
-  it('evaluatedGuidance: the guidance of the best-scoring evaluated setting', () => {
-    expect(evaluatedGuidance({ metrics: {} })).toBeUndefined();
-    expect(evaluatedGuidance({ metrics: { 'ddim50_cfg3/accuracy': 0.99, 'ddim50_cfg3/fid': 0.7 } })).toBe(3);
-    expect(evaluatedGuidance({ metrics: { 'ddim50_cfg1/accuracy': 0.9, 'ddim25_cfg7.5/accuracy': 0.95, 'ddim50_cfg3/fid': 0.1 } })).toBe(7.5);
-  });
 });

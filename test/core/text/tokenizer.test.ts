@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encode, encodeBatch, PAD_ID, UNK_ID, VOCAB, vocabSize, words } from '../../../src/core/text/tokenizer.ts';
-import { COLORS, SHAPES, VIEWS } from '../../../src/core/data/shapes/dataset.ts';
+import { DalError } from '../../../src/core/errors.ts';
+import { checkPromptWords, decode, encode, encodeBatch, PAD_ID, unknownWords, UNK_ID, VOCAB, vocabSize, words } from '../../../src/core/text/tokenizer.ts';
+import { promptVocabulary } from '../../../src/core/data/conditional.ts';
+import { COLORS, promptFor, randomShapeSample, SHAPES, SHAPES_PROMPT_WORDS, VIEWS } from '../../../src/core/data/shapes/dataset.ts';
+import { Rng } from '../../../src/core/rng.ts';
 
 describe('tokenizer', () => {
   it('has a fixed vocabulary with padding 0 and <unk> 1, no duplicates', () => {
@@ -39,5 +42,43 @@ describe('tokenizer', () => {
 
   it('is deterministic', () => {
     expect(encode('a purple cone, overhead view', 10)).toEqual(encode('a purple cone, overhead view', 10));
+  });
+});
+
+describe('checkPromptWords', () => {
+  const vocab = ['a', 'red', 'cube', ',', 'side', 'view'];
+
+  it('lists the unknown words once each, in order, after normalization', () => {
+    expect(unknownWords('A Red cube, side view.', vocab)).toEqual([]);
+    expect(unknownWords('a pink dodecahedron, pink view', vocab)).toEqual(['pink', 'dodecahedron']);
+    expect(unknownWords('', vocab)).toEqual([]);
+  });
+
+  it('passes known prompts and the empty (null) prompt, refuses others with the known words (DalError)', () => {
+    expect(() => checkPromptWords('a red cube, side view', vocab)).not.toThrow();
+    expect(() => checkPromptWords('', vocab)).not.toThrow();
+    let err: unknown;
+    try {
+      checkPromptWords('a pink dodecahedron', vocab, '--prompt');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DalError);
+    expect((err as DalError).exitCode).toBe(2);
+    expect((err as Error).message).toBe(
+      '--prompt "a pink dodecahedron": the words "pink", "dodecahedron" are not in the model\'s vocabulary; ' +
+        'the known words are: a red cube , side view',
+    );
+    expect(() => checkPromptWords('a red sphere', vocab)).toThrow(/the word "sphere" is not/);
+  });
+
+  it("the shapes data's vocabulary is exactly the words of its prompts", () => {
+    const rng = new Rng(3);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) for (const w of words(promptFor(randomShapeSample(rng)))) seen.add(w);
+    expect([...seen].sort()).toEqual([...SHAPES_PROMPT_WORDS].sort());
+    expect(promptVocabulary('shapes')).toBe(SHAPES_PROMPT_WORDS);
+    expect(promptVocabulary('mnist')).toBeUndefined();
+    for (const w of SHAPES_PROMPT_WORDS) expect(VOCAB).toContain(w);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { Rng } from '../../rng.ts';
 import type { ImageDataset } from '../dataset.ts';
-import { ELEVATION_RANGE_DEG } from './camera.ts';
+import { ELEVATION_RANGE_DEG } from '../../camera.ts';
 import { SHAPES } from './primitives.ts';
 import { renderShapeInto, type RenderOptions, type ShapeSample } from './renderer.ts';
 import { COLORS } from './shading.ts';
@@ -18,7 +18,7 @@ export { SHAPES } from './primitives.ts';
 export { COLORS } from './shading.ts';
 export { occupancy, occupancyGrid } from './primitives.ts';
 export { renderShape, renderShapeInto, type ShapeSample } from './renderer.ts';
-export { camera } from './camera.ts';
+export { camera } from '../../camera.ts';
 
 export const VIEWS = ['front', 'side', 'back', 'overhead'] as const;
 export type ViewName = (typeof VIEWS)[number];
@@ -52,6 +52,12 @@ export function classId(s: Pick<ShapeSample, 'shape' | 'color'>): number {
 export function promptFor(s: ShapeSample): string {
   return `a ${COLORS[s.color]} ${SHAPES[s.shape]}, ${VIEWS[viewIndex(s.azimuth, s.elevation)]} view`;
 }
+
+/**
+ * Every word a shapes prompt uses ("a", the colours, the shapes, ",", the views, "view"): the vocabulary a teacher
+ * trained on these prompts knows (normalized as the tokenizer's `words`).
+ */
+export const SHAPES_PROMPT_WORDS: readonly string[] = ['a', ...COLORS, ...SHAPES, ',', ...VIEWS, 'view'];
 
 const PROMPT_RE = new RegExp(`^\\s*an?\\s+(${COLORS.join('|')})\\s+(${SHAPES.join('|')})\\s*(?:,\\s*(${VIEWS.join('|')})\\s+view)?\\s*\\.?\\s*$`);
 
