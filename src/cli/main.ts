@@ -11,10 +11,12 @@ import type { CommandModule } from 'yargs';
 import { DalError } from '../core/errors.ts';
 import { benchCommand } from './commands/bench.ts';
 import { evalCommand } from './commands/eval.ts';
+import { exportCommand } from './commands/export.ts';
 import { runCommand } from './commands/run.ts';
 import { sampleCommand } from './commands/sample.ts';
+import { viewCommand } from './commands/view.ts';
 
-const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, benchCommand, evalCommand];
+const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, evalCommand, exportCommand, viewCommand, benchCommand];
 
 /** Usage mistakes (unknown option, missing argument) exit with this code, like DalError's default. */
 const EXIT_USAGE = 2;
@@ -31,6 +33,7 @@ try {
     .alias('help', 'h')
     .version(false)
     .example('$0 run configs/toy/ring8-sds.yaml', 'SDS against the analytic ring8 prior')
+    .example('$0 run configs/dreamfusion/red-cube.yaml', 'DreamFusion: a red cube from the shapes teacher (npm start)')
     .example('$0 sample ring8 --n 4096 --sampler ddim --steps 50 --out x.npy', 'samples of the ring8 prior')
     .epilog('dal <command> --help shows the options and examples of a command. DAL_DEBUG=1 shows stack traces.')
     .wrap(Math.min(110, process.stdout.columns ?? 110))

@@ -1,13 +1,40 @@
 /**
- * The NeRF field (Mildenhall et al. 2020, §3; nerfstudio's "field"): points → (density σ, colour c), an MLP on the
- * positional encoding γ(p). σ = softplus(out₀ + densityBias) (DreamFusion's shifted softplus keeps an untrained field
- * mostly empty), c = sigmoid(out₁..₃).
+ * The NeRF field (Mildenhall et al. 2020, §3; nerfstudio's "field"): points → (density σ, albedo c), an MLP on the
+ * positional encoding γ(p). σ = softplus(out₀ + densityBias + blob(p)), c = sigmoid(out₁..₃).
+ *
+ * The density blob (DreamFusion §3.1, threestudio's `blob_magic3d`): blob(p) = s·(1 − |p|/r) adds a soft ball of
+ * density at the centre at initialization, so that the first SDS steps shape an object instead of creating one from
+ * empty space (and negative outside r, keeping the rest of the scene clear).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as z from 'zod';
 import { MLP } from '../core/nn/mlp.ts';
-import { ModuleBase, type ModuleEntries } from '../core/nn/module.ts';
+import { ModuleBase, type Module, type ModuleEntries } from '../core/nn/module.ts';
 import type { Rng } from '../core/rng.ts';
 import { encodedDim, positionalEncoding } from './encoding.ts';
+
+/** The density blob s·(1 − |p|/r), added to the density before the softplus. */
+export interface DensityBlob {
+  /** s: the blob's pre-activation density at the centre */
+  density: number;
+  /** r: where it crosses 0 */
+  radius: number;
+}
+
+export const blobConfig = z.strictObject({ density: z.number(), radius: z.number().positive() });
+
+/**
+ * What every field offers the renderer, the normals and the mesh export.
+ * @see NerfField, GridField
+ */
+export interface Field extends Module {
+  /** @param points [N, 3] @returns σ ≥ 0 [N] */
+  density(points: tf.Tensor2D): tf.Tensor1D;
+  /** @param points [N, 3] @returns albedo in (0, 1) [N, 3] */
+  albedo(points: tf.Tensor2D): tf.Tensor2D;
+  /** Both at once (one pass through a shared trunk). @param points [..., 3] @returns density [...], rgb [..., 3] */
+  query(points: tf.Tensor): FieldOutput;
+}
 
 export interface NerfFieldConfig {
   /** frequencies L of the positional encoding */
@@ -18,6 +45,8 @@ export interface NerfFieldConfig {
   hiddenLayers: number;
   /** added to the density output before the softplus */
   densityBias: number;
+  /** the initial density blob (null: none) */
+  blob: DensityBlob | null;
 }
 
 /** The bench workload's field: γ with 6 frequencies (39 inputs), MLP 39→64→64→64→4, 11,140 parameters. */
@@ -26,16 +55,33 @@ export const defaultNerfFieldConfig: Readonly<NerfFieldConfig> = {
   hiddenWidth: 64,
   hiddenLayers: 3,
   densityBias: -1,
+  blob: null,
 };
 
 export interface FieldOutput {
   /** σ ≥ 0, [...] */
   density: tf.Tensor;
-  /** c ∈ (0, 1), [..., 3] */
+  /** c ∈ (0, 1), [..., 3] (the albedo) */
   rgb: tf.Tensor;
 }
 
-export class NerfField extends ModuleBase {
+/** s·(1 − |p|/r) for points [N, 3] → [N]. */
+export function blobDensity(points: tf.Tensor2D, blob: DensityBlob): tf.Tensor1D {
+  return tf.tidy(() => {
+    const r = tf.sqrt(tf.add(tf.sum(tf.square(points), 1), 1e-12));
+    return tf.mul(tf.sub(1, tf.div(r, blob.radius)), blob.density) as tf.Tensor1D;
+  });
+}
+
+/** σ = softplus(raw + bias + blob(p)) [N] from the raw density output [N]. */
+export function activateDensity(raw: tf.Tensor1D, points: tf.Tensor2D, bias: number, blob: DensityBlob | null): tf.Tensor1D {
+  return tf.tidy(() => {
+    const pre = tf.add(raw, bias);
+    return tf.softplus(blob ? tf.add(pre, blobDensity(points, blob)) : pre) as tf.Tensor1D;
+  });
+}
+
+export class NerfField extends ModuleBase implements Field {
   readonly config: Readonly<NerfFieldConfig>;
   readonly mlp: MLP;
 
@@ -51,6 +97,14 @@ export class NerfField extends ModuleBase {
     return { mlp: this.mlp };
   }
 
+  density(points: tf.Tensor2D): tf.Tensor1D {
+    return this.query(points).density as tf.Tensor1D;
+  }
+
+  albedo(points: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.query(points).rgb as tf.Tensor2D);
+  }
+
   /**
    * @param points [..., 3]
    * @returns density [...], rgb [..., 3]
@@ -62,7 +116,8 @@ export class NerfField extends ModuleBase {
       const flat = tf.reshape(points, [-1, 3]) as tf.Tensor2D;
       const out = this.mlp.apply(positionalEncoding(flat, this.config.numFreqs)); // [N, 4]
       const n = flat.shape[0];
-      const density = tf.softplus(tf.add(tf.reshape(tf.slice(out, [0, 0], [n, 1]), lead), this.config.densityBias));
+      const raw = tf.reshape(tf.slice(out, [0, 0], [n, 1]), [n]) as tf.Tensor1D;
+      const density = tf.reshape(activateDensity(raw, flat, this.config.densityBias, this.config.blob), lead);
       const rgb = tf.sigmoid(tf.reshape(tf.slice(out, [0, 1], [n, 3]), [...lead, 3]));
       return { density, rgb };
     });

@@ -3,7 +3,7 @@
  * metrics.json as an uninterrupted run; every event file of the runs decodes (valid CRCs) and holds scalars, a PNG
  * image, a histogram and the config text.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,5 +82,31 @@ describe('kill and resume', () => {
     const again = await dal(['run', killed, '--resume']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already finished/);
+  });
+
+  it('a corrupt latest checkpoint: --resume warns naming the bad file, falls back to the previous one, same metrics', async () => {
+    const full = join(dir, 'full');
+    const uninterrupted = existsSync(join(full, 'metrics.json')) ? null : dal(args(full));
+    const run = join(dir, 'corrupt');
+    const victim = startDal(args(run));
+    await waitFor(() => checkpointStep(run) >= STEPS / 2, `a checkpoint at step ≥ ${STEPS / 2}`, { timeoutMs: 80_000, child: victim });
+    victim.child.kill('SIGKILL');
+    await victim.done;
+    const latest = checkpointStep(run);
+    const previous = (JSON.parse(readFileSync(join(run, 'checkpoints', 'manifest.previous.json'), 'utf8')) as { step: number }).step;
+    expect(previous).toBe(latest - 40);
+    // Flip one byte in the middle of the latest checkpoint's data file.
+    const data = join(run, 'checkpoints', `tensors-${String(latest).padStart(8, '0')}.bin`);
+    const bytes = readFileSync(data);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(data, bytes);
+
+    const resumed = await dal(['run', run, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`warning: the latest checkpoint is unusable (corrupt checkpoint: ${data} does not match the SHA-256`);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming from the previous one \\(step ${previous}, `));
+    expect(resumed.stderr).toMatch(new RegExp(`resuming .* at step ${previous}/${STEPS}`));
+    if (uninterrupted) expect((await uninterrupted).code).toBe(0);
+    expect(readFileSync(join(run, 'metrics.json'), 'utf8')).toBe(readFileSync(join(full, 'metrics.json'), 'utf8'));
   });
 });

@@ -125,6 +125,7 @@ function display(p: string): string {
 function printSummary(run: RunDir, metrics: Metrics, seconds: number): void {
   const dir = display(run.root);
   const files = readdirSync(run.root).filter((f) => f.endsWith('.npy'));
+  const meshes = readdirSync(run.root).filter((f) => f.endsWith('.ply') || f.endsWith('.glb'));
   const lines = [
     `finished in ${seconds.toFixed(1)} s; outputs in ${dir}/`,
     `  metrics.json   ${Object.entries(metrics)
@@ -132,9 +133,11 @@ function printSummary(run: RunDir, metrics: Metrics, seconds: number): void {
       .map(([k, v]) => `${k}=${formatNumber(v)}`)
       .join(' ')}`,
     ...files.map((f) => `  ${f.padEnd(14)} (numpy: np.load('${dir}/${f}'))`),
+    ...meshes.map((f) => `  ${f.padEnd(14)} (mesh: ${f.endsWith('.ply') ? 'binary PLY, vertex colours' : 'glTF 2.0 binary, COLOR_0'})`),
     `  images/        PNG figures`,
-    `  config.yaml    the resolved config; checkpoints/ the latest checkpoint`,
+    `  config.yaml    the resolved config; checkpoints/ the latest checkpoint and the one before`,
     `view the logs:   tensorboard --logdir ${dir}`,
+    ...(meshes.length ? [`view the result: npx dal view ${dir}   (the mesh, turntable and curves in a browser)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -174,7 +174,7 @@ export interface ClassifierInfo {
 /** Saves a classifier as a dal checkpoint (`manifest.json` + one SHA-256-checked weight file) in `dir`. */
 export function saveClassifier(dir: string, model: Classifier, info: Omit<ClassifierInfo, 'format' | 'config'>): void {
   const extra: ClassifierInfo = { format: 'dal-classifier', config: model.config, ...info };
-  saveCheckpoint(dir, { step: info.steps, tensors: model.parameters(), rngs: {}, extra });
+  saveCheckpoint(dir, { step: info.steps, tensors: model.parameters(), rngs: {}, extra }, { keepPrevious: false });
 }
 
 /**

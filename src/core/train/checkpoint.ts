@@ -3,10 +3,12 @@
  * optimizer state, RNG states, the step — as `tensors-<step>.bin` (raw little-endian float32/int32, concatenated) plus
  * `manifest.json` (index, SHA-256 of the data file, RNG states, extra JSON). Both are written atomically; the manifest
  * is written last and is the commit point, so a crash at any moment leaves either the previous checkpoint or the new
- * one, never a mix. Only the latest checkpoint is kept.
+ * one, never a mix. The checkpoint before the latest is kept as well (`manifest.previous.json` and its data file), so
+ * that a latest checkpoint corrupted after the fact (a bad disk, a hand edit) does not lose the run: `resumeCheckpoint`
+ * falls back to it with a warning naming the bad file.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DalError } from '../errors.ts';
@@ -14,6 +16,8 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import type { RngState } from '../rng.ts';
 
 export const MANIFEST = 'manifest.json';
+/** The manifest of the checkpoint before the latest one. */
+export const PREVIOUS_MANIFEST = 'manifest.previous.json';
 const FORMAT = 'dal-checkpoint';
 const VERSION = 1;
 
@@ -49,8 +53,11 @@ interface Manifest {
   extra?: unknown;
 }
 
-/** Writes a checkpoint into `dir` (created if needed), replacing the previous one there. */
-export function saveCheckpoint(dir: string, ckpt: CheckpointData): void {
+/**
+ * Writes a checkpoint into `dir` (created if needed). The one it replaces becomes the previous checkpoint (older ones
+ * are deleted), unless `keepPrevious` is false (a one-off save, e.g. a classifier's).
+ */
+export function saveCheckpoint(dir: string, ckpt: CheckpointData, { keepPrevious = true } = {}): void {
   const entries: TensorEntry[] = [];
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -79,24 +86,40 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointData): void {
     rngs: ckpt.rngs,
     extra: ckpt.extra,
   };
-  writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-  // The new manifest is durable: older data files (and temp files of interrupted writes) can go.
+  const latest = join(dir, MANIFEST);
+  const previous = join(dir, PREVIOUS_MANIFEST);
+  // The current latest becomes the previous (its data file stays); a crash right after leaves both naming it.
+  if (keepPrevious && existsSync(latest)) writeFileAtomic(previous, readFileSync(latest));
+  else rmSync(previous, { force: true });
+  writeFileAtomic(latest, `${JSON.stringify(manifest, null, 1)}\n`);
+  // The new manifest is durable: data files neither manifest names (and temp files of interrupted writes) can go.
+  const keep = new Set([data, keepPrevious ? dataFileOf(previous) : undefined]);
   for (const f of readdirSync(dir)) {
-    if ((f.startsWith('tensors-') && f !== data) || f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+    if ((f.startsWith('tensors-') && !keep.has(f)) || f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
   }
 }
 
-/** True when `dir` holds a checkpoint manifest. */
+/** The data file a manifest names, or undefined when it is missing or unreadable. */
+function dataFileOf(manifestPath: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest).data;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `dir` holds a checkpoint manifest (the latest, or the previous one). */
 export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, MANIFEST));
+  return existsSync(join(dir, MANIFEST)) || existsSync(join(dir, PREVIOUS_MANIFEST));
 }
 
 /**
- * Reads the checkpoint in `dir`. The caller owns (and disposes) the returned tensors.
+ * Reads the latest checkpoint in `dir` (or, with `manifest` = PREVIOUS_MANIFEST, the one before). The caller owns
+ * (and disposes) the returned tensors.
  * @throws DalError naming the file when the manifest or data file is missing, unreadable, truncated or altered
  */
-export function loadCheckpoint(dir: string): CheckpointData {
-  const manifestPath = join(dir, MANIFEST);
+export function loadCheckpoint(dir: string, manifest = MANIFEST): CheckpointData {
+  const manifestPath = join(dir, manifest);
   if (!existsSync(manifestPath)) throw new DalError(`no checkpoint: ${manifestPath} does not exist`);
   let m: Manifest;
   try {
@@ -126,6 +149,37 @@ export function loadCheckpoint(dir: string): CheckpointData {
     tensors[e.name] = tf.tensor(values, e.shape, e.dtype);
   }
   return { step: m.step, tensors, rngs: m.rngs, extra: m.extra };
+}
+
+/**
+ * The checkpoint to resume from: the latest, or — when it is missing or corrupt — the previous one, after `warn`
+ * names the bad file and the step resumed from.
+ * @throws DalError when neither is usable (naming both problems)
+ */
+export function resumeCheckpoint(dir: string, warn: (msg: string) => void): CheckpointData {
+  try {
+    return loadCheckpoint(dir);
+  } catch (latestError) {
+    if (!(latestError instanceof DalError) || !existsSync(join(dir, PREVIOUS_MANIFEST))) throw latestError;
+    let ckpt: CheckpointData;
+    try {
+      ckpt = loadCheckpoint(dir, PREVIOUS_MANIFEST);
+    } catch (previousError) {
+      throw new DalError(`${latestError.message}; and the previous checkpoint is unusable too: ${(previousError as Error).message}`);
+    }
+    // The previous checkpoint becomes the latest again (so the next save keeps it as the previous); the bad manifest
+    // is moved aside, not deleted.
+    const latest = join(dir, MANIFEST);
+    const bad = `${latest}.bad`;
+    if (existsSync(latest)) renameSync(latest, bad);
+    writeFileAtomic(latest, readFileSync(join(dir, PREVIOUS_MANIFEST)));
+    warn(
+      `warning: the latest checkpoint is unusable (${latestError.message}); ` +
+        `resuming from the previous one (step ${ckpt.step}, ${join(dir, PREVIOUS_MANIFEST)})` +
+        (existsSync(bad) ? `; the bad manifest is kept as ${bad}` : ''),
+    );
+    return ckpt;
+  }
 }
 
 /** Modification time of the checkpoint in `dir` (ms), or 0 when there is none (tests wait on it). */

@@ -1,15 +1,24 @@
 /**
  * A run directory (DESIGN.md, "Interfaces"): `config.yaml` (the resolved config), TensorBoard event files,
  * `metrics.json` (final figures; written last, so its presence means "finished"), `checkpoints/`, `images/`, and the
- * run's outputs as `.npy` files.
+ * run's outputs as `.npy` files. While a session trains, `run.pid` holds its process id and host (removed when the
+ * session ends, however it ends short of SIGKILL), so a viewer can tell "running" from "failed".
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DalError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 
 export const CONFIG_FILE = 'config.yaml';
 export const METRICS_FILE = 'metrics.json';
+export const PID_FILE = 'run.pid';
+
+/** What `run.pid` holds: the training process and the host it runs on. */
+export interface RunPid {
+  pid: number;
+  host: string;
+}
 
 /** Final figures of a run: one flat object of numbers. */
 export type Metrics = Record<string, number>;
@@ -85,6 +94,14 @@ export class RunDir {
       if (typeof v !== 'number') throw new Error(`metrics.${k} is ${typeof v}, not a number`);
     }
     writeFileAtomic(this.path(METRICS_FILE), `${JSON.stringify(metrics, null, 2)}\n`);
+  }
+
+  /** Writes `run.pid` for this process; the returned function removes it (call it when the session ends). */
+  markRunning(): () => void {
+    const file = this.path(PID_FILE);
+    const mark: RunPid = { pid: process.pid, host: hostname() };
+    writeFileAtomic(file, `${JSON.stringify(mark)}\n`);
+    return () => rmSync(file, { force: true });
   }
 
   readMetrics(): Metrics {

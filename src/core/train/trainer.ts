@@ -4,7 +4,7 @@
  * the end, stop cleanly on NaN/Inf and on Ctrl-C, and finish by writing the system's outputs and `metrics.json`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { hasCheckpoint, resumeCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { TrainerConfig } from './config/schema.ts';
 import { DalError } from '../errors.ts';
 import { SummaryWriter } from '../log/tfevents.ts';
@@ -71,7 +71,7 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
   const run = ctx.run;
   let start = 0;
   if (opts.resume && hasCheckpoint(run.checkpoints)) {
-    const ckpt = loadCheckpoint(run.checkpoints);
+    const ckpt = resumeCheckpoint(run.checkpoints, ctx.log);
     try {
       await system.load(ckpt);
     } finally {
@@ -84,6 +84,7 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
   // On resume, TensorBoard drops the killed run's events logged after the checkpoint (they are logged again).
   const writer = new SummaryWriter(run.root, start > 0 ? { purgeStep: start } : {});
   const interrupt = catchInterrupts();
+  const unmarkRunning = run.markRunning();
   const progress = opts.progress?.(start) ?? createProgress({ total: cfg.steps, start, label: opts.label });
   const save = async (step: number) => {
     const st = await system.state();
@@ -143,6 +144,7 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
     progress.stop();
     interrupt.release();
     writer.close();
+    unmarkRunning();
   }
 }
 

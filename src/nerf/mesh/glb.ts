@@ -5,7 +5,7 @@
  *
  * glTF stores COLOR_0 in linear light (§3.7.2.1); dal's albedo is sRGB (as rendered), so colours are linearized on
  * the way in and re-encoded to sRGB bytes on the way out (exact: every byte survives the round trip).
- * An empty mesh is written as a scene with no mesh in it.
+ * An empty mesh is written as a scene holding one node without a mesh (which the Khronos validator accepts).
  */
 import { Document, NodeIO } from '@gltf-transform/core';
 import { DalError } from '../../core/errors.ts';
@@ -38,10 +38,12 @@ export interface DecodedGlb extends ColoredMesh {
 export async function encodeGlb(mesh: Mesh, colors: Uint8Array): Promise<Uint8Array> {
   checkColoredMesh(mesh, colors);
   const doc = new Document();
-  doc.createBuffer();
   const scene = doc.createScene('scene');
   doc.getRoot().setDefaultScene(scene);
-  if (mesh.indices.length > 0) {
+  if (mesh.indices.length === 0) {
+    scene.addChild(doc.createNode('empty')); // a valid asset needs a non-empty scene and no empty buffer
+  } else {
+    doc.createBuffer();
     const linear = Float32Array.from(colors, srgbToLinear);
     const accessor = (name: string, array: Float32Array | Uint32Array, type: 'VEC3' | 'SCALAR') =>
       doc.createAccessor(name).setType(type).setArray(array);

@@ -4,7 +4,9 @@
  * coordinates. DreamFusion's output can so be scored against the true geometry of the prompt's shape.
  *
  * With `supersample` s > 1 the comparison runs on a lattice s times finer, the density trilinearly interpolated
- * between samples; at the resolutions used (≥ 64) it changes the IoU by well under 1% (see the tests).
+ * between samples. It matters little: for the σ = 10·(1 − r/0.5) sphere on a 65³ grid over [−0.75, 0.75]³, the IoU
+ * against the cube is 0.7225 at s = 1, 0.7262 at s = 2 and 0.7264 at s = 4 (exact 0.7261), against the sphere 1.0000,
+ * 0.9993, 0.9990 — differences far below what separates the primitives, so the default is the grid itself.
  */
 import { DalError } from '../../core/errors.ts';
 import { occupancy, SHAPES, type ShapeName } from '../../core/data/shapes/primitives.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
-import { camera, focalPixels, project, rays } from '../../../src/core/data/shapes/camera.ts';
+import { camera, focalPixels, project, rays } from '../../../src/core/camera.ts';
 import { CUBE_HALF, intersectShape, occupancy, occupancyGrid, SHAPES, SPHERE_RADIUS } from '../../../src/core/data/shapes/primitives.ts';
 import { TORUS_R, TORUS_TUBE } from '../../../src/core/data/shapes/torus.ts';
 import { ALBEDO, AMBIENT, DIFFUSE, LIGHT_DIR } from '../../../src/core/data/shapes/shading.ts';

@@ -1,4 +1,5 @@
-/** Reads the real TensorFlow/PyTorch event files in ../shared/fixtures/tfevents and checks their README's values. */
+/** Reads the real TensorFlow/PyTorch event files in test/fixtures/tfevents and checks the values its README lists. */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,21 @@ import {
 } from '../../../src/core/log/events.ts';
 import type { DecodedEvent } from '../../../src/core/log/reader.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const dir = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'tfevents');
+const dir = fileURLToPath(new URL('../../fixtures/tfevents', import.meta.url));
 const file = (name: string) => path.join(dir, name);
 
 describe('event files written by TensorFlow and PyTorch', () => {
+  it('are the files test/fixtures/README.md describes (size and SHA-256 prefix of each)', () => {
+    const note = fs.readFileSync(path.join(dir, '..', 'README.md'), 'utf8');
+    const rows = [...note.matchAll(/^\| `([^`]+)` \| ([\d,]+) \| `([0-9a-f]{12})` \|/gm)];
+    expect(rows.map((r) => r[1]).sort()).toEqual(fs.readdirSync(dir).filter((n) => n.includes('tfevents')).sort());
+    for (const [, name, bytes, sha] of rows) {
+      const data = fs.readFileSync(file(name));
+      expect(data.length, name).toBe(Number(bytes.replace(/,/g, '')));
+      expect(createHash('sha256').update(data).digest('hex').slice(0, 12), name).toBe(sha);
+    }
+  });
+
   it('has every record framed with valid length and data CRCs', () => {
     const names = fs.readdirSync(dir).filter((n) => n.includes('tfevents'));
     expect(names.length).toBe(4);

@@ -1,11 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
+  hasCheckpoint,
   loadCheckpoint,
   MANIFEST,
+  PREVIOUS_MANIFEST,
+  resumeCheckpoint,
   optimizerTensors,
   restoreOptimizer,
   saveCheckpoint,
@@ -14,6 +17,11 @@ import { DalError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dal-ckpt-'));
+const flipByte = (file: string) => {
+  const bytes = readFileSync(file);
+  bytes[bytes.length >> 1] ^= 0xff;
+  writeFileSync(file, bytes);
+};
 
 describe('checkpoint', () => {
   it('round-trips float32 and int32 tensors bit for bit, with RNG state, step and extra JSON', () => {
@@ -36,18 +44,83 @@ describe('checkpoint', () => {
     tf.dispose([a, b, ...Object.values(c.tensors)]);
   });
 
-  it('keeps only the latest checkpoint', () => {
+  it('keeps the latest checkpoint and the one before, nothing older', () => {
     const dir = tmp();
     for (const step of [5, 10, 15]) {
       const t = tf.fill([4], step);
       saveCheckpoint(dir, { step, tensors: { t }, rngs: {} });
       t.dispose();
     }
-    expect(readdirSync(dir).sort()).toEqual([MANIFEST, 'tensors-00000015.bin']);
+    expect(readdirSync(dir).sort()).toEqual([MANIFEST, PREVIOUS_MANIFEST, 'tensors-00000010.bin', 'tensors-00000015.bin']);
     const c = loadCheckpoint(dir);
     expect(c.step).toBe(15);
     expect(Array.from(c.tensors.t.dataSync())).toEqual([15, 15, 15, 15]);
-    tf.dispose(Object.values(c.tensors));
+    const p = loadCheckpoint(dir, PREVIOUS_MANIFEST);
+    expect(p.step).toBe(10);
+    expect(Array.from(p.tensors.t.dataSync())).toEqual([10, 10, 10, 10]);
+    tf.dispose([...Object.values(c.tensors), ...Object.values(p.tensors)]);
+    // a one-off save keeps no previous one
+    const t = tf.fill([4], 20);
+    saveCheckpoint(dir, { step: 20, tensors: { t }, rngs: {} }, { keepPrevious: false });
+    t.dispose();
+    expect(readdirSync(dir).sort()).toEqual([MANIFEST, 'tensors-00000020.bin']);
+  });
+
+  it('resumeCheckpoint falls back to the previous checkpoint when the latest is corrupt, warning with the bad file', () => {
+    const save = (dir: string, step: number) => {
+      const t = tf.fill([4], step);
+      saveCheckpoint(dir, { step, tensors: { t }, rngs: {} });
+      t.dispose();
+    };
+    const corruptions: [string, (dir: string) => void, RegExp][] = [
+      ['altered data', (d) => flipByte(join(d, 'tensors-00000010.bin')), /tensors-00000010\.bin does not match the SHA-256/],
+      ['torn manifest', (d) => writeFileSync(join(d, MANIFEST), '{"format": "dal-chec'), /corrupt checkpoint manifest .*manifest\.json/],
+      ['missing data', (d) => rmSync(join(d, 'tensors-00000010.bin')), /checkpoint data file missing: .*tensors-00000010\.bin/],
+    ];
+    for (const [what, corrupt, named] of corruptions) {
+      const dir = tmp();
+      save(dir, 5);
+      save(dir, 10);
+      // an intact latest is used as is, without a warning
+      const warnings: string[] = [];
+      const ok = resumeCheckpoint(dir, (m) => warnings.push(m));
+      expect(ok.step, what).toBe(10);
+      expect(warnings).toEqual([]);
+      tf.dispose(Object.values(ok.tensors));
+
+      corrupt(dir);
+      const c = resumeCheckpoint(dir, (m) => warnings.push(m));
+      expect(c.step, what).toBe(5);
+      expect(Array.from(c.tensors.t.dataSync())).toEqual([5, 5, 5, 5]);
+      tf.dispose(Object.values(c.tensors));
+      expect(warnings, what).toHaveLength(1);
+      expect(warnings[0], what).toMatch(named);
+      expect(warnings[0]).toMatch(/resuming from the previous one \(step 5, .*manifest\.previous\.json\)/);
+      // the previous checkpoint is the latest again: the next save keeps it as the previous one
+      expect(loadCheckpoint(dir).step).toBe(5);
+      save(dir, 10);
+      expect(loadCheckpoint(dir, PREVIOUS_MANIFEST).step, what).toBe(5);
+    }
+  });
+
+  it('resumeCheckpoint names both problems when the previous checkpoint is bad too, and the only one without fallback', () => {
+    const dir = tmp();
+    for (const step of [5, 10]) {
+      const t = tf.fill([2], step);
+      saveCheckpoint(dir, { step, tensors: { t }, rngs: {} });
+      t.dispose();
+    }
+    flipByte(join(dir, 'tensors-00000010.bin'));
+    flipByte(join(dir, 'tensors-00000005.bin'));
+    expect(() => resumeCheckpoint(dir, () => {})).toThrow(DalError);
+    expect(() => resumeCheckpoint(dir, () => {})).toThrow(/tensors-00000010\.bin does not match.*previous checkpoint is unusable too: .*tensors-00000005\.bin does not match/);
+    const only = tmp();
+    const t = tf.fill([2], 1);
+    saveCheckpoint(only, { step: 1, tensors: { t }, rngs: {} });
+    t.dispose();
+    flipByte(join(only, 'tensors-00000001.bin'));
+    expect(hasCheckpoint(only)).toBe(true);
+    expect(() => resumeCheckpoint(only, () => {})).toThrow(/tensors-00000001\.bin does not match the SHA-256/);
   });
 
   it('a crash between the data file and the manifest leaves the previous checkpoint intact', () => {

@@ -37,6 +37,9 @@ describe('marching cubes', () => {
     }
     expect(isClosedAndOriented(mesh)).toBe(true);
     expect(meshVolume(mesh)).toBeCloseTo((4 / 3) * 0.5 ** 3, 6);
+    // By symmetry each vertex normal points straight out along its axis.
+    const normals = vertexNormals(mesh);
+    for (let i = 0; i < 18; i++) expect(normals[i]).toBeCloseTo(2 * (mesh.positions[i] - 1), 6);
   });
 
   it('reproduces a sphere: closed, consistently oriented, volume within 5% at two resolutions, error ~h²', () => {
@@ -57,6 +60,22 @@ describe('marching cubes', () => {
     }
     // Second-order convergence: halving the spacing cuts the volume error by ~4 (≥ 3 allowed).
     expect(errors[0] / errors[1]).toBeGreaterThan(3);
+  });
+
+  it('gives the sphere Euler characteristic 2 and the torus 0 (genus 1), with the torus volume 2π²Rr² within 2%', () => {
+    const euler = (m: { positions: Float32Array; indices: Uint32Array }) => {
+      const f = m.indices.length / 3;
+      return m.positions.length / 3 - (3 * f) / 2 + f; // closed: every edge has two faces, E = 3F/2
+    };
+    const n = 64;
+    const sphere = marchingCubes(sample(sphereDensity, [n, n, n], SCENE), [n, n, n], SCENE, 0);
+    expect(euler(sphere)).toBe(2);
+    const torus = (x: number, y: number, z: number) => 0.15 - Math.hypot(Math.hypot(x, z) - 0.4, y);
+    const mesh = marchingCubes(sample(torus, [n, n, n], SCENE), [n, n, n], SCENE, 0);
+    expect(isClosedAndOriented(mesh)).toBe(true);
+    expect(euler(mesh)).toBe(0);
+    const exact = 2 * Math.PI ** 2 * 0.4 * 0.15 ** 2;
+    expect(Math.abs(meshVolume(mesh) - exact) / exact).toBeLessThan(0.02);
   });
 
   it('gives outward normals on a sphere (vertex normal ≈ radial direction)', () => {
@@ -90,6 +109,18 @@ describe('marching cubes', () => {
     expect(worst).toBeLessThan(0.005);
     const nv = mesh.positions.length / 3;
     for (let a = 0; a < 3; a++) expect(sum[a] / nv).toBeCloseTo(c[a], 2);
+    // Every face, not only every vertex, faces away from the centre: no triangle is flipped geometrically.
+    const p = mesh.positions;
+    let worstCos = 1;
+    for (let t = 0; t < mesh.indices.length; t += 3) {
+      const [a, b, d] = [3 * mesh.indices[t], 3 * mesh.indices[t + 1], 3 * mesh.indices[t + 2]];
+      const u = [p[b] - p[a], p[b + 1] - p[a + 1], p[b + 2] - p[a + 2]];
+      const w = [p[d] - p[a], p[d + 1] - p[a + 1], p[d + 2] - p[a + 2]];
+      const n = [u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]];
+      const m = [0, 1, 2].map((q) => (p[a + q] + p[b + q] + p[d + q]) / 3 - c[q]);
+      worstCos = Math.min(worstCos, (n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) / (Math.hypot(n[0], n[1], n[2]) * Math.hypot(m[0], m[1], m[2])));
+    }
+    expect(worstCos).toBeGreaterThan(0.5);
     const exact = (4 / 3) * Math.PI * 0.3 ** 3;
     expect(Math.abs(meshVolume(mesh) - exact) / exact).toBeLessThan(0.02);
   });
@@ -166,6 +197,45 @@ describe('the case table', () => {
     expect(cubeLoops(1, 0)).toEqual([[0, 4, 8]]);
     for (const e of [0, 4, 8]) expect(edgeCorners(e)[0]).toBe(0);
     expect(Array.from(caseTriangles(1, 0).tris)).toEqual([0, 4, 8]);
+  });
+
+  it('triangulates every (configuration, face decisions) entry as a disc whose rim is its loops on the cube faces', () => {
+    const onFace = (e: number, f: number) => edgeCorners(e).every((c) => faceCorners(f).includes(c));
+    let entries = 0;
+    let withCentres = 0;
+    for (let cubeCase = 1; cubeCase < 255; cubeCase++) {
+      const amb = AMBIGUOUS_FACES[cubeCase];
+      for (let connect = 0; connect < 64; connect++) {
+        if (connect & ~amb) continue;
+        entries++;
+        const { tris, centres } = caseTriangles(cubeCase, connect);
+        if (centres.length) withCentres++;
+        for (const loop of centres) expect(loop.length).toBeGreaterThanOrEqual(8);
+        const directed = new Map<string, number>();
+        for (let t = 0; t < tris.length; t += 3) {
+          for (let k = 0; k < 3; k++) {
+            const key = `${tris[t + k]},${tris[t + ((k + 1) % 3)]}`;
+            directed.set(key, (directed.get(key) ?? 0) + 1);
+          }
+        }
+        const rim = new Set(cubeLoops(cubeCase, connect).flatMap((l) => l.map((e, i) => `${e},${l[(i + 1) % l.length]}`)));
+        for (const [key, count] of directed) {
+          expect(count).toBe(1);
+          const [a, b] = key.split(',').map(Number);
+          if (rim.has(key)) {
+            // A rim segment runs across one cube face, and is not used backwards inside the cube.
+            expect([0, 1, 2, 3, 4, 5].some((f) => onFace(a, f) && onFace(b, f))).toBe(true);
+            expect(directed.has(`${b},${a}`)).toBe(false);
+          } else {
+            expect(directed.get(`${b},${a}`)).toBe(1); // an interior edge, used once each way
+            if (a < 12 && b < 12) expect([0, 1, 2, 3, 4, 5].some((f) => onFace(a, f) && onFace(b, f))).toBe(false);
+          }
+        }
+        for (const seg of rim) expect(directed.has(seg)).toBe(true);
+      }
+    }
+    expect(entries).toBe(656 - 2); // all keys but the empty and the full cube
+    expect(withCentres).toBeGreaterThan(0);
   });
 
   it('makes the complement of a configuration the same surface reversed on unambiguous cases', () => {

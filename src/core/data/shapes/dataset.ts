@@ -9,7 +9,7 @@
  */
 import { Rng } from '../../rng.ts';
 import type { ImageDataset } from '../dataset.ts';
-import { ELEVATION_RANGE_DEG } from './camera.ts';
+import { ELEVATION_RANGE_DEG } from '../../camera.ts';
 import { SHAPES } from './primitives.ts';
 import { renderShapeInto, type RenderOptions, type ShapeSample } from './renderer.ts';
 import { COLORS } from './shading.ts';
@@ -18,7 +18,7 @@ export { SHAPES } from './primitives.ts';
 export { COLORS } from './shading.ts';
 export { occupancy, occupancyGrid } from './primitives.ts';
 export { renderShape, renderShapeInto, type ShapeSample } from './renderer.ts';
-export { camera } from './camera.ts';
+export { camera } from '../../camera.ts';
 
 export const VIEWS = ['front', 'side', 'back', 'overhead'] as const;
 export type ViewName = (typeof VIEWS)[number];

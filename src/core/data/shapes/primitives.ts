@@ -8,7 +8,7 @@
  * torus quartic in `torus.ts`).
  */
 import { insideTorus, intersectTorus, TORUS_R, TORUS_TUBE } from './torus.ts';
-import type { Vec3 } from './camera.ts';
+import type { Vec3 } from '../../camera.ts';
 
 export const SHAPES = ['sphere', 'cube', 'cylinder', 'cone', 'torus'] as const;
 export type ShapeName = (typeof SHAPES)[number];

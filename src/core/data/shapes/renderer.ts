@@ -7,7 +7,7 @@
  * once per (size, S, fov, distance). Per image, only pixels inside the projection of the object's bounding box are
  * traced (a conservative, exact cull: the projection of a box is inside the hull of its projected corners).
  */
-import { CAMERA_DISTANCE, CAMERA_FOV_DEG, camera, cameraSpaceDirections, project, type Camera } from './camera.ts';
+import { CAMERA_DISTANCE, CAMERA_FOV_DEG, camera, cameraSpaceDirections, project, type Camera } from '../../camera.ts';
 import { BOUNDING_RADIUS, HALF_EXTENTS, intersectShape, SHAPES } from './primitives.ts';
 import { ALBEDO, COLORS, lambert } from './shading.ts';
 

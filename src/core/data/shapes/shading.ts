@@ -7,7 +7,7 @@
  * (lit) and back (darker) views of a symmetric object differ, which gives the view prompts meaning.
  * Albedos stay below 1 and ambient + diffuse = 1, so object pixels are never pure white (the background is exactly 1).
  */
-import type { Vec3 } from './camera.ts';
+import type { Vec3 } from '../../camera.ts';
 
 export const COLORS = ['red', 'green', 'blue', 'yellow', 'purple'] as const;
 export type ColorName = (typeof COLORS)[number];

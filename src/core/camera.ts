@@ -1,6 +1,6 @@
 /**
  * The orbit cameras of the multi-view shapes data (DESIGN.md): pinhole cameras on a sphere of radius 2.5 looking at the
- * origin, y up, vertical field of view 40°. A pure function of (azimuth, elevation), reused by the NeRF.
+ * origin, y up, vertical field of view 40°. A pure function of (azimuth, elevation), shared by the shapes data (src/core/data/shapes) and the NeRF (src/nerf).
  *
  * Convention. World: right-handed, y up. The camera sits at
  *   origin = d · (cos(el)·sin(az), sin(el), cos(el)·cos(az)),
@@ -13,7 +13,7 @@
  * coordinates, whose centre (W/2, H/2) is on the optical axis. A point at image coordinates (u, v) has camera-space
  * direction ((u − W/2)/f, (H/2 − v)/f, 1) with focal length f = (H/2)/tan(fov/2) pixels (square pixels).
  */
-import type { Rng } from '../../rng.ts';
+import type { Rng } from './rng.ts';
 
 export type Vec3 = [number, number, number];
 
