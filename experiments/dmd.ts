@@ -235,6 +235,8 @@ function render(): string {
       lines.push('');
     }
   }
+  const notes = join(OUT, 'notes.md');
+  if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8'));
   return `${lines.join('\n')}\n`;
 }
 

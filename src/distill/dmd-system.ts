@@ -32,7 +32,7 @@ import type { UNetDenoiser } from '../core/model/unet-denoiser.ts';
 import { Rng } from '../core/rng.ts';
 import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
-import { count } from '../core/train/config/schema.ts';
+import { count, scalar } from '../core/train/config/schema.ts';
 import type { Metrics } from '../core/train/run.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { FakeScore } from './fake-score.ts';
@@ -57,8 +57,8 @@ export const dmdConfig = z.strictObject({
     .prefault({}),
   fake: z
     .strictObject({
-      /** Fake-score updates per generator update (DMD: 1, DMD2: 5). */
-      updatesPerStep: count().default(1),
+      /** Fake-score updates per generator update (DMD: 1, DMD2: 5); schedulable, rounded to an integer ≥ 1. */
+      updatesPerStep: scalar({ min: 1 }).prefault(1),
       optimizer: optimizerConfig,
       gradClip: z.number().positive().nullable().default(1),
     }),
@@ -213,7 +213,9 @@ export class DmdSystem implements System {
       terms['train/gradNorm'] = norm;
       this.optimizer.applyGradients(clipped);
     });
-    for (let k = 0; k < cfg.fake.updatesPerStep; k++) {
+    const updates = Math.max(1, Math.round(cfg.fake.updatesPerStep.at(step, this.ctx.steps)));
+    if (!cfg.fake.updatesPerStep.isConstant) terms['fake/updatesPerStep'] = updates;
+    for (let k = 0; k < updates; k++) {
       if (k > 0) {
         xDetached.dispose();
         cond = this.randomCondition(b, this.fakeRng);
