@@ -1,8 +1,9 @@
 /** The fused native Adam (src/backend/adam.ts, native/src/adam.cc) against tfjs's AdamOptimizer. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { adam, FusedAdamOptimizer } from '../../src/backend/adam.ts';
-import { initBackend, nativeAvailable } from '../../src/backend/index.ts';
+import { initBackend } from '../../src/backend/index.ts';
 import { optimizerTensors, restoreOptimizer } from '../../src/core/train/checkpoint.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { randn, relErr, TOL } from './compare.ts';
@@ -41,7 +42,7 @@ async function train(
   return out;
 }
 
-describe.runIf(nativeAvailable())('FusedAdamOptimizer', () => {
+describeNative('FusedAdamOptimizer', () => {
   it('updates variables and moments exactly as tfjs Adam on native, and within 1e-4 of tfjs Adam on cpu', async () => {
     for (const asList of [false, true]) {
       const fused = await train('native', () => adam(0.01, 0.9, 0.999, 1e-8), 6, asList);

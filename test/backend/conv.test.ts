@@ -1,8 +1,8 @@
 /** Native Conv2D / FusedConv2D / Conv2DBackpropInput / Conv2DBackpropFilter kernels against cpu, via tfjs ops. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 /** [x shape NHWC, filter shape, stride, pad, dilation] */
@@ -18,7 +18,7 @@ const CASES: [number[], number[], number, 'same' | 'valid', number][] = [
   [[4, 16, 16, 32], [3, 3, 32, 32], 1, 'same', 1], // a U-Net layer, multi-threaded
 ];
 
-describe.runIf(nativeAvailable())('native conv kernels', () => {
+describeNative('native conv kernels', () => {
   it('conv2d and both gradients match', async () => {
     const rng = new Rng(30);
     for (const [xs, fs, stride, pad, dil] of CASES) {

@@ -1,11 +1,11 @@
 /** Native Slice, Concat and PadV2 against the cpu kernels, with gradients. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
-describe.runIf(nativeAvailable())('native data-movement kernels', () => {
+describeNative('native data-movement kernels', () => {
   it('slice matches for contiguous, strided and size-1 slices, and does not alias its input', async () => {
     const rng = new Rng(60);
     const shape = [5, 7, 3];

@@ -1,8 +1,8 @@
 /** Native elementwise kernels against the cpu kernels: broadcasting binary ops, unary ops, AddN, and their gradients. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 const BROADCAST_CASES: [number[], number[]][] = [
@@ -29,7 +29,7 @@ const BINARY: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
   ['squaredDifference', tf.squaredDifference],
 ];
 
-describe.runIf(nativeAvailable())('native elementwise kernels', () => {
+describeNative('native elementwise kernels', () => {
   it('binary ops broadcast like the cpu kernels', async () => {
     const rng = new Rng(1);
     for (const [name, op] of BINARY) {

@@ -1,12 +1,13 @@
 /** The native backend's fallback: kernels without a native version, and dtypes the native kernels decline. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { availableBackends, initBackend, nativeAvailable } from '../../src/backend/index.ts';
+import { availableBackends, initBackend } from '../../src/backend/index.ts';
 import { nativeKernelNames } from '../../src/backend/native.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
-describe.runIf(nativeAvailable())('native backend fallback', () => {
+describeNative('native backend fallback', () => {
   it("registers every cpu kernel for native, plus dal's own (GroupNorm+SiLU and its backward)", () => {
     const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName).sort();
     const native = tf.getKernelsForBackend('native').map((k) => k.kernelName);

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { nativeGroupNormSilu } from '../../src/backend/fused.ts';
 import { silu as siluOp } from '../../src/core/nn/activations.ts';
 import { GroupNorm, groupNorm } from '../../src/core/nn/groupnorm.ts';
@@ -62,7 +62,7 @@ function groupNormFloat64(
   return [y, dx, dg, db];
 }
 
-describe.runIf(nativeAvailable())('nativeGroupNormSilu', () => {
+describeNative('nativeGroupNormSilu', () => {
   for (const [shape, groups, silu, scale, offset] of [
     [[2, 5, 3, 8], 4, true, 2, 0],
     [[1, 4, 4, 6], 3, false, 2, 0],

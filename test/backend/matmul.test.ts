@@ -1,8 +1,8 @@
 /** Native MatMul / BatchMatMul / _FusedMatMul kernels against the cpu kernels, with gradients. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 /** [a shape, b shape, transposeA, transposeB] */
@@ -19,7 +19,7 @@ const CASES: [number[], number[], boolean, boolean][] = [
   [[2, 3, 4, 9], [2, 3, 4, 6], true, false], // two batch dims
 ];
 
-describe.runIf(nativeAvailable())('native matmul kernels', () => {
+describeNative('native matmul kernels', () => {
   it('matMul matches for odd sizes, transposes and batch broadcasting', async () => {
     const rng = new Rng(20);
     for (const [sa, sb, ta, tb] of CASES) {

@@ -1,7 +1,8 @@
 /** The native backend's output-buffer recycling (src/backend/pool.ts): reuse, and the cases that must not reuse. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend, nativeAvailable } from '../../src/backend/index.ts';
+import { describeNative } from '../native-suite.ts';
+import { initBackend } from '../../src/backend/index.ts';
 import type { NativeBackend } from '../../src/backend/native.ts';
 import { BufferPool } from '../../src/backend/pool.ts';
 
@@ -48,7 +49,7 @@ describe('BufferPool', () => {
   });
 });
 
-describe.runIf(nativeAvailable())('native backend buffer recycling', () => {
+describeNative('native backend buffer recycling', () => {
   it('reuses disposed outputs without corrupting values the user read, or views of them', async () => {
     await initBackend('native');
     const pool = (tf.backend() as NativeBackend).pool;

@@ -1,8 +1,8 @@
 /** Native reductions, softmax and transpose against the cpu kernels, with gradients. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { reductionBlock } from '../../src/backend/kernels/reduce.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
@@ -19,7 +19,7 @@ const CASES: [number[], number | number[] | undefined][] = [
   [[4096, 3], 0], // long column reduction (multi-threaded)
 ];
 
-describe.runIf(nativeAvailable())('native reduction kernels', () => {
+describeNative('native reduction kernels', () => {
   it('collapses reduced axes into [outer, r, inner]', () => {
     expect(reductionBlock([3, 4, 5], [1])).toEqual([3, 4, 5]);
     expect(reductionBlock([3, 4, 5], [0, 2])).toBeNull();

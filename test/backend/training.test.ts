@@ -1,8 +1,8 @@
 /** A few Adam steps (a small conv net, an MLP, the project's U-Net and NeRF) give the same losses on native and cpu. */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { describeNative } from '../native-suite.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { nativeAvailable } from '../../src/backend/index.ts';
 import { relErr } from './compare.ts';
 import { parameterList } from '../../src/core/nn/module.ts';
 import { UNet } from '../../src/core/nn/unet.ts';
@@ -56,7 +56,7 @@ async function train(backend: string, kind: 'conv' | 'mlp', steps: number): Prom
   return losses;
 }
 
-describe.runIf(nativeAvailable())('training on native vs cpu', () => {
+describeNative('training on native vs cpu', () => {
   for (const kind of ['conv', 'mlp'] as const) {
     it(`${kind}: Adam losses agree within 1e-4 relative`, async () => {
       const nat = await train('native', kind, 5);
@@ -131,7 +131,7 @@ async function trainNerf(backend: string, steps: number): Promise<number[]> {
   return losses;
 }
 
-describe.runIf(nativeAvailable())('U-Net and NeRF training on native vs cpu', () => {
+describeNative('U-Net and NeRF training on native vs cpu', () => {
   // The U-Net's loss draws fresh t and ε each step, so only the NeRF's (fixed targets) must fall within 4 steps.
   for (const [name, run, falls] of [['U-Net', trainUNet, false], ['NeRF', trainNerf, true]] as const) {
     it(`${name}: Adam losses agree within 1e-4 relative`, async () => {
