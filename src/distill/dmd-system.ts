@@ -24,7 +24,7 @@ import { evaluatedGuidance, loadModel, type ModelManifest } from '../core/model/
 import { clipByGlobalNorm } from '../core/train/clip.ts';
 import type { UNetDenoiser } from '../core/model/unet-denoiser.ts';
 import { Rng } from '../core/rng.ts';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadModule, moduleTensors, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import { count } from '../core/train/config/schema.ts';
 import type { Metrics } from '../core/train/run.ts';
@@ -218,26 +218,19 @@ export class DmdSystem implements System {
   }
 
   async state(): Promise<SystemState> {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(this.generator.parameters())) tensors[`generator/${k}`] = v.clone();
-    for (const [k, v] of Object.entries(this.fake.net.parameters())) tensors[`fake/${k}`] = v.clone();
-    Object.assign(tensors, await optimizerTensors(this.optimizer, 'optimizer'), await optimizerTensors(this.fake.optimizer, 'fakeOptimizer'));
+    const tensors = {
+      ...moduleTensors('generator', this.generator.parameters()),
+      ...moduleTensors('fake', this.fake.net),
+      ...(await optimizerTensors(this.optimizer, 'optimizer')),
+      ...(await optimizerTensors(this.fake.optimizer, 'fakeOptimizer')),
+    };
     const extra: DmdExtra = { seconds: this.seconds, lossEma: this.lossEma };
     return { tensors, rngs: { train: this.rng.state(), fake: this.fakeRng.state(), preview: this.previewRng.state() }, extra };
   }
 
   async load(state: SystemState): Promise<void> {
-    const assign = (prefix: string, params: Record<string, tf.Variable>) => {
-      for (const [k, v] of Object.entries(params)) {
-        const t = state.tensors[`${prefix}/${k}`];
-        if (!t || t.shape.join() !== v.shape.join()) {
-          throw new DalError(`checkpoint does not match the config: ${prefix} weight ${k} is ${t ? `[${t.shape}]` : 'missing'}, the teacher needs [${v.shape}]`);
-        }
-        v.assign(t);
-      }
-    };
-    assign('generator', this.generator.parameters());
-    assign('fake', this.fake.net.parameters());
+    loadModule('generator', this.generator.parameters(), state.tensors);
+    loadModule('fake', this.fake.net, state.tensors);
     await restoreOptimizer(this.optimizer, state.tensors, 'optimizer');
     await restoreOptimizer(this.fake.optimizer, state.tensors, 'fakeOptimizer');
     this.rng = Rng.fromState(state.rngs.train);
