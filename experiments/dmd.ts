@@ -10,8 +10,13 @@
  * computed (keyed by the weight SHA-256s, so a retrained generator is measured again), and `experiments/dmd.md` is
  * regenerated after each.
  *
- *   node --import tsx experiments/dmd.ts [--models mnist,shapes] [--n 1000] [--steps 1,2,4,10,50] [--seed 0]
- *     [--speed-batch 100] [--speed-reps 5] [--render]
+ *   node --import tsx experiments/dmd.ts [--models mnist,shapes] [--n 1000] [--teacher-n 1000] [--steps 1,2,4,10,50]
+ *     [--seed 0] [--speed-batch 100] [--speed-reps 5] [--teacher-50-from-manifest] [--render]
+ *
+ * The generator is scored on `--n` samples, the teacher's DDIM cells on `--teacher-n` (a busy machine may need fewer:
+ * FID is biased upwards at small n, so only same-n figures compare). `--teacher-50-from-manifest` takes the teacher's
+ * DDIM-50 quality figures from its manifest (`dal eval CHECKPOINT --n 1000 --write`, seed 0: the same real set, n and
+ * seed as the generator's cell at --n 1000) instead of sampling them again; the table says which.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +41,8 @@ const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: 'mnist,shapes' },
     n: { type: 'string', default: '1000' },
+    'teacher-n': { type: 'string', default: '1000' },
+    'teacher-50-from-manifest': { type: 'boolean', default: false },
     steps: { type: 'string', default: '1,2,4,10,50' },
     seed: { type: 'string', default: '0' },
     'speed-batch': { type: 'string', default: '100' },
@@ -57,6 +64,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const models = args.models.split(',');
 const n = Number(args.n);
+const teacherN = Number(args['teacher-n']);
 const seed = Number(args.seed);
 const ddimSteps = args.steps.split(',').map(Number);
 
@@ -95,7 +103,7 @@ async function measure(name: string): Promise<void> {
   const { generator, manifest: gm } = loadGenerator(genDir);
   const { denoiser: teacher, manifest: tm } = loadModel(`checkpoints/${name}-unet`);
   const cfg = gm.generator.cfgScale;
-  const key = (setting: string) => `${name}|${setting}|cfg${cfg}|n${n}|seed${seed}|${gm.files[0].sha256.slice(0, 12)}|${tm.files[0].sha256.slice(0, 12)}`;
+  const key = (setting: string) => `${name}|${setting}|cfg${cfg}|n${setting === 'onestep' ? n : teacherN}|seed${seed}|${gm.files[0].sha256.slice(0, 12)}|${tm.files[0].sha256.slice(0, 12)}`;
   const ev = Evaluator.load(teacherKind(tm));
   const grids: Record<string, TeacherSamples> = {};
   try {
@@ -129,12 +137,20 @@ async function measure(name: string): Promise<void> {
     const settings = ['onestep', ...ddimSteps.map((k) => `ddim${k}`)];
     for (const setting of settings) {
       const k = key(setting);
+      if (setting === 'ddim50' && args['teacher-50-from-manifest']) {
+        const prefix = `ddim50_cfg${cfg}/`;
+        const m = Object.fromEntries(Object.entries(tm.metrics).filter(([mk]) => mk.startsWith(prefix)).map(([mk, v]) => [mk.slice(prefix.length), v]));
+        if (m.fid === undefined) throw new Error(`checkpoints/${name}-unet has no ${prefix}fid in its manifest; run dal eval --write or drop --teacher-50-from-manifest`);
+        results[`${name}|ddim50|cfg${cfg}|n${m.n}|seed${m.seed}|manifest|${tm.files[0].sha256.slice(0, 12)}`] = { ...m, evals_per_sample: 2 * 50, source: 'manifest (dal eval --write)' };
+        save();
+        continue;
+      }
       if (results[k] && setting !== 'onestep' && setting !== 'ddim50') continue;
       const t0 = Date.now();
       const samples =
         setting === 'onestep'
           ? sampleGenerator(generator, { n, seed })
-          : sampleTeacher(teacher, tm, { n, sampler: 'ddim', steps: Number(setting.slice(4)), guidance: cfg, seed });
+          : sampleTeacher(teacher, tm, { n: teacherN, sampler: 'ddim', steps: Number(setting.slice(4)), guidance: cfg, seed });
       grids[setting] = samples;
       if (!results[k]) {
         const m = scoreTeacherSamples(ev, samples);
@@ -186,7 +202,7 @@ function render(): string {
   ];
   for (const name of models) {
     const info = results[`${name}|info`];
-    const cells = Object.entries(results).filter(([k]) => k.startsWith(`${name}|`) && !k.endsWith('|info') && !k.includes('|speed|') && k.includes(`|n${n}|seed${seed}|`));
+    const cells = Object.entries(results).filter(([k]) => k.startsWith(`${name}|`) && !k.endsWith('|info') && !k.includes('|speed|') && k.includes(`|seed${seed}|`));
     const speed = Object.entries(results).find(([k]) => k.startsWith(`${name}|speed|`))?.[1];
     lines.push(`## ${name}`, '');
     if (!info) {
@@ -197,12 +213,13 @@ function render(): string {
       `Generator \`checkpoints/${name}-dmd\`: ${fmt(info.parameters)} parameters, ${fmt(info.weightBytes)} bytes of weights, tGen ${info.tGen}, distilled at CFG ${info.cfg} in ${fmt(info.steps)} steps, ${(Number(info.seconds) / 60).toFixed(1)} min of training; teacher SHA-256 ${String(info.teacherSha).slice(0, 12)}… (source recorded in the manifest: ${String(info.sourceSha).slice(0, 12)}…).`,
       '',
     );
-    const head = name === 'mnist' ? '| model | evals/sample | samples/s | FID | precision | recall | accuracy (dal) | accuracy (k-NN) | worst class acc |' : '| model | evals/sample | samples/s | FID | precision | recall | shape × colour | shape | colour | worst class acc |';
+    const head = name === 'mnist' ? '| model | n | evals/sample | samples/s | FID | precision | recall | accuracy (dal) | accuracy (k-NN) | worst class acc |' : '| model | n | evals/sample | samples/s | FID | precision | recall | shape × colour | shape | colour | worst class acc |';
     lines.push(head, head.replace(/[^|]+/g, ' --- '));
     for (const [k, c] of cells) {
       const setting = k.split('|')[1];
       const sps = speed?.[`${setting}_samples_per_s`];
-      const common = `| ${setting === 'onestep' ? '**one-step generator**' : `teacher DDIM-${setting.slice(4)}`} | ${fmt(c.evals_per_sample)} | ${fmt(sps, 1)} | ${fmt(c.fid)} | ${fmt(c.precision)} | ${fmt(c.recall)} |`;
+      const label = setting === 'onestep' ? '**one-step generator**' : `teacher DDIM-${setting.slice(4)}${c.source ? ' (manifest)' : ''}`;
+      const common = `| ${label} | ${fmt(c.n_generated)} | ${fmt(c.evals_per_sample)} | ${fmt(sps, 1)} | ${fmt(c.fid)} | ${fmt(c.precision)} | ${fmt(c.recall)} |`;
       lines.push(name === 'mnist' ? `${common} ${fmt(c.accuracy)} | ${fmt(c.knn_accuracy)} | ${fmt(c.min_class_accuracy)} |` : `${common} ${fmt(c.accuracy)} | ${fmt(c.accuracy_shape)} | ${fmt(c.accuracy_color)} | ${fmt(c.min_class_accuracy)} |`);
     }
     if (speed) {
@@ -218,6 +235,8 @@ function render(): string {
       lines.push('');
     }
   }
+  const notes = join(OUT, 'notes.md');
+  if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8'));
   return `${lines.join('\n')}\n`;
 }
 

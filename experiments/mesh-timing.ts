@@ -1,21 +1,26 @@
 /**
  * Timing of the mesh export's stages at the resolutions a run uses: sampling a PE-MLP field on the grid
- * (`densityGrid`), marching cubes, the IoU against the five primitives, and PLY / GLB encoding. Marching cubes runs
+ * (`densityGrid`), marching cubes, the IoU against the five primitives, PLY / GLB encoding, and the whole
+ * `exportMesh` (grid, mesh, albedo at the vertices, IoUs, three files written atomically to a temporary directory). Marching cubes runs
  * on the analytic sphere blob (one surface) and on a gyroid (a surface through every part of the grid: the worst case,
- * with many ambiguous faces). Medians of `--reps` after one warm-up. Writes nothing; prints a markdown table.
+ * with many ambiguous faces). Medians of `--reps` after one warm-up. Then the volume error of the sphere's mesh at
+ * 16–128³. Writes nothing; prints markdown tables.
  *
  *   npx tsx experiments/mesh-timing.ts [--backend native|cpu] [--reps 5] [--resolutions 64,96,128]
  */
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../src/backend/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { NerfField } from '../src/nerf/field.ts';
+import { exportMesh, type MeshField } from '../src/nerf/mesh/export.ts';
 import { densityGrid, SCENE_BOUNDS, type DensityGrid } from '../src/nerf/mesh/grid.ts';
 import { encodeGlb } from '../src/nerf/mesh/glb.ts';
 import { iouAgainstAll } from '../src/nerf/mesh/iou.ts';
 import { marchingCubes } from '../src/nerf/mesh/marching-cubes.ts';
-import { isClosedAndOriented } from '../src/nerf/mesh/mesh.ts';
+import { isClosedAndOriented, meshVolume } from '../src/nerf/mesh/mesh.ts';
 import { encodePly } from '../src/nerf/mesh/ply.ts';
 import { flag } from './profile-table.ts';
 
@@ -56,12 +61,18 @@ const gyroid = (x: number, y: number, z: number) =>
 
 const field = new NerfField({}, new Rng(0));
 const density = (p: tf.Tensor2D) => tf.tidy(() => field.query(p).density as tf.Tensor1D);
+// The untrained field plus the DreamFusion density blob 10·(1 − r/0.5): a surface to export (at σ = 5, r ≈ 0.25 + …).
+const nerf: MeshField = {
+  density: (p) => tf.tidy(() => tf.add(field.query(p).density, tf.relu(tf.mul(10, tf.sub(1, tf.div(tf.norm(p, 'euclidean', 1), 0.5))))) as tf.Tensor1D),
+  albedo: (p) => tf.tidy(() => field.query(p).rgb as tf.Tensor2D),
+};
+const out = mkdtempSync(join(tmpdir(), 'dal-mesh-timing-'));
 
 const load = () => loadavg()[0].toFixed(1);
 console.log(`backend ${backend}, medians of ${reps}, wall / CPU ms (CPU: this process, user + system); load average ${load()} at the start`);
 console.log('(the machine is shared: wall-clock times are inflated by the load, CPU times much less so)\n');
-console.log('| resolution | densityGrid (PE-MLP 3×64) | MC sphere | MC gyroid | gyroid triangles | IoU ×5 | PLY | GLB |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| resolution | densityGrid (PE-MLP 3×64) | MC sphere | MC gyroid | gyroid triangles | IoU ×5 | PLY | GLB | exportMesh (PE-MLP) |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const n of resolutions) {
   const tGrid = await median(() => densityGrid(density, n, SCENE_BOUNDS, 1));
   const s = analytic(blob, n);
@@ -74,7 +85,19 @@ for (const n of resolutions) {
   const colors = new Uint8Array(mesh.positions.length).fill(128);
   const tPly = await median(() => encodePly(mesh, colors));
   const tGlb = await median(() => encodeGlb(mesh, colors));
+  const tExport = await median(() => exportMesh(out, nerf, { resolution: n, threshold: 5, shape: 'cube' }));
   const f = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} / ${t.cpu.toFixed(0)}`;
-  console.log(`| ${n}³ | ${f(tGrid)} | ${f(tSphere)} | ${f(tGyroid)} | ${mesh.indices.length / 3} | ${f(tIou)} | ${f(tPly)} | ${f(tGlb)} |`);
+  console.log(`| ${n}³ | ${f(tGrid)} | ${f(tSphere)} | ${f(tGyroid)} | ${mesh.indices.length / 3} | ${f(tIou)} | ${f(tPly)} | ${f(tGlb)} | ${f(tExport)} |`);
+}
+rmSync(out, { recursive: true, force: true });
+
+// Accuracy on the radius-0.5 sphere (the blob, lattice over [−0.75, 0.75]³ as in test/nerf/mesh/marching-cubes.test.ts).
+const exact = (4 / 3) * Math.PI * 0.125;
+console.log('\n| resolution | sphere volume error | closed and oriented |');
+console.log('| ---: | ---: | --- |');
+for (const n of [16, 32, 64, 128]) {
+  const s = analytic(blob, n);
+  const m = marchingCubes(s.grid, s.dims, s.bounds, 0);
+  console.log(`| ${n}³ | ${((100 * (meshVolume(m) - exact)) / exact).toFixed(3)}% | ${isClosedAndOriented(m)} |`);
 }
 console.log(`\nload average ${load()} at the end`);

@@ -23,9 +23,16 @@ const system = new DreamfusionSystem(cfg.system, { seed: 0, steps: cfg.trainer.s
 // Steps after the shading warm-up, so that the normals are part of the profile when shading is on.
 let step = cfg.system.shading.warmupSteps;
 console.log(`backend ${backend}, ${cfg.system.viewsPerStep} views × 32² rays × ${cfg.system.render.numSamples} samples, field ${cfg.system.field.type}`);
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-await timeAndProfile(() => void system.step(step++), Number(flag('steps', '5')));
-const cpu = process.cpuUsage(cpu0);
-console.log(`wall ${(performance.now() - t0).toFixed(0)} ms, CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms in total`);
+const n = Number(flag('steps', '5'));
+if (process.argv.includes('--cpu-only')) {
+  // CPU time per step (meaningful on a shared machine), after two warm-up steps.
+  for (let i = 0; i < 2; i++) system.step(step++);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) system.step(step++);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`per step: CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(0)} ms, wall ${((performance.now() - t0) / n).toFixed(0)} ms (${n} steps)`);
+} else {
+  await timeAndProfile(() => void system.step(step++), n);
+}
 system.dispose();

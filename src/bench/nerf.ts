@@ -20,13 +20,7 @@ export function benchNerf({ quick, seed }: WorkloadOptions): WorkloadResult {
   const field = new NerfField({}, rng);
   const opt = adam(1e-3, 0.9, 0.999, 1e-8);
   const params = parameterList(field);
-  const rays: Rays = tf.tidy(() => ({
-    origins: tf.add(tf.mul(rng.normalTensor([numRays, 3]), 0.1), tf.tensor1d([0, 0, 2.5])) as tf.Tensor2D,
-    directions: tf.tidy(() => {
-      const d = tf.add(tf.mul(rng.normalTensor([numRays, 3]), 0.2), tf.tensor1d([0, 0, -1]));
-      return tf.div(d, tf.norm(d, 'euclidean', 1, true)) as tf.Tensor2D;
-    }),
-  }));
+  const rays = benchRays(numRays, rng);
   const target = rng.uniformTensor([numRays, 3]);
   try {
     const ms = timeit(
@@ -54,4 +48,15 @@ export function benchNerf({ quick, seed }: WorkloadOptions): WorkloadResult {
     tf.dispose([rays.origins, rays.directions, target]);
     field.dispose();
   }
+}
+
+/** The workloads' rays: origins N(0, 0.1²) around (0, 0, 2.5), directions normalize(N(0, 0.2²) + (0, 0, −1)). */
+export function benchRays(numRays: number, rng: Rng): Rays {
+  return tf.tidy(() => ({
+    origins: tf.add(tf.mul(rng.normalTensor([numRays, 3]), 0.1), tf.tensor1d([0, 0, 2.5])) as tf.Tensor2D,
+    directions: tf.tidy(() => {
+      const d = tf.add(tf.mul(rng.normalTensor([numRays, 3]), 0.2), tf.tensor1d([0, 0, -1]));
+      return tf.div(d, tf.norm(d, 'euclidean', 1, true)) as tf.Tensor2D;
+    }),
+  }));
 }

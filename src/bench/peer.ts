@@ -1,6 +1,7 @@
 /**
- * The PyTorch peer (../shared/bench/peer_torch.py, outside the repository): found, run one workload at a time, and
- * its JSON read back, so that dal and the peer alternate on the same machine conditions.
+ * The PyTorch peer: the repository's own `src/bench/peer_torch.py` (the same workloads in PyTorch; another script with
+ * the same command line and JSON, e.g. ../shared/bench/peer_torch.py, can be given instead), found, run one workload
+ * at a time, and its JSON read back, so that dal and the peer alternate on the same machine conditions.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { DalError } from '../core/errors.ts';
 import type { WorkloadName, WorkloadResult } from './workload.ts';
 
-/** ../shared/bench/peer_torch.py relative to the repository root. */
-export const PEER_SCRIPT = fileURLToPath(new URL('../../../shared/bench/peer_torch.py', import.meta.url));
+/** The repository's peer script. */
+export const PEER_SCRIPT = fileURLToPath(new URL('./peer_torch.py', import.meta.url));
 
 export interface Peer {
   python: string;
@@ -21,9 +22,7 @@ export interface Peer {
  * @throws DalError naming what is missing and how to install it
  */
 export function findPeer(script = PEER_SCRIPT): Peer {
-  if (!existsSync(script)) {
-    throw new DalError(`--peer: the peer script ${script} does not exist (expected ../shared/bench/peer_torch.py next to the repository)`);
-  }
+  if (!existsSync(script)) throw new DalError(`--peer: the peer script ${script} does not exist`);
   for (const python of ['python3', '/usr/bin/python3']) {
     const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 });
     if (r.status === 0) return { python, script };
@@ -40,16 +39,15 @@ export interface PeerResult {
   result: WorkloadResult;
 }
 
-/** Runs one workload of the peer with `threads` threads. */
-export function runPeer(peer: Peer, name: WorkloadName, threads: number): PeerResult {
-  const r = spawnSync(peer.python, [peer.script, '--threads', String(threads), '--only', name], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+/** Runs one workload of the peer with `threads` threads (and `reps` timed steps, when given: the repo's peer only). */
+export function runPeer(peer: Peer, name: WorkloadName, threads: number, reps?: number): PeerResult {
+  const args = [peer.script, '--threads', String(threads), '--only', name, ...(reps ? ['--reps', String(reps)] : [])];
+  const r = spawnSync(peer.python, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) {
-    throw new DalError(`--peer: ${peer.python} ${peer.script} --only ${name} failed (exit ${r.status}): ${r.stderr.trim().slice(-2000)}`);
+    throw new DalError(`--peer: ${peer.python} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.trim().slice(-2000)}`);
   }
   const lines = r.stdout.trim().split('\n');
   const out = JSON.parse(lines[lines.length - 1]) as { peer: string; workloads: Record<string, WorkloadResult> };
+  if (!out.workloads?.[name]) throw new DalError(`--peer: ${peer.script} printed no result for ${name}: ${lines[lines.length - 1].slice(0, 500)}`);
   return { peer: out.peer, result: out.workloads[name] };
 }

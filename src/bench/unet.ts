@@ -12,7 +12,7 @@ import { timeit } from './timing.ts';
 import type { WorkloadOptions, WorkloadResult } from './workload.ts';
 
 /** A U-Net small enough for tests to run a step in well under a second on tfjs's cpu backend. */
-const quickConfig: Partial<UNetConfig> = {
+export const quickUNetConfig: Partial<UNetConfig> = {
   channels: 4,
   channelMult: [1, 2],
   numResBlocks: 1,
@@ -23,7 +23,7 @@ const quickConfig: Partial<UNetConfig> = {
 
 export function benchUnet({ quick, seed }: WorkloadOptions): WorkloadResult {
   const rng = new Rng(seed);
-  const net = new UNet(quick ? quickConfig : {}, rng);
+  const net = new UNet(quick ? quickUNetConfig : {}, rng);
   const { resolution: r, inChannels: c, numClasses } = net.config;
   const batch = quick ? 2 : 32;
   const opt = adam(2e-4, 0.9, 0.999, 1e-8);

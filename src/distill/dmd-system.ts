@@ -3,11 +3,15 @@
  * one-step generator by Distribution Matching Distillation (Yin et al. 2023; DMD2, Yin et al. 2024). Per step:
  * 1. generator update: G(z, y) on a batch of fresh noise and random conditions gets the DM gradient
  *    (`src/core/diffusion/dm-loss.ts`: real = the frozen teacher with CFG, fake = the fake score), and, on a batch of
- *    cached regression pairs, λ_reg · mean‖G(z_i, y_i) − x_i‖² (eq. 9); both batches in one network call;
+ *    cached regression pairs, λ_reg · d(G(z_i, y_i), x_i) (eq. 9) — d the mean squared error in pixels (`l2`), or
+ *    in the features of dal's classifier of the dataset (`features`, the LPIPS analogue the paper uses; mean over
+ *    the feature dimensions); both batches in one network call;
  * 2. `fake.updatesPerStep` fake-score updates (DSM) on detached generator samples: the first on the step's own
  *    samples, the others on fresh ones.
  * The generator loss is the mean over elements ½·mean(g²) (the paper's mean reduction), so λ_reg compares with it
  * directly. The teacher is never updated (its variables are outside every optimizer's list; a test checks it).
+ * (Over 300 lines: the generator step, the fake-score steps, the regression distance, checkpoints and previews all
+ * work on the same fields of one system; split apart they would scatter one algorithm.)
  */
 import { relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,11 +26,15 @@ import { imageGrid, writePng } from '../core/io/png.ts';
 import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { evaluatedGuidance, loadModel, type ModelManifest } from '../core/model/model-dir.ts';
 import { clipByGlobalNorm } from '../core/train/clip.ts';
+import { loadClassifier, type Classifier } from '../core/metrics/classifier.ts';
+import { shippedClassifierDir } from '../core/metrics/evaluate.ts';
+import { teacherKind } from '../core/metrics/evaluate-model.ts';
+import { freeze } from '../core/nn/module.ts';
 import type { UNetDenoiser } from '../core/model/unet-denoiser.ts';
 import { Rng } from '../core/rng.ts';
 import { loadModule, moduleTensors, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
-import { count } from '../core/train/config/schema.ts';
+import { count, scalar } from '../core/train/config/schema.ts';
 import type { Metrics } from '../core/train/run.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { FakeScore } from './fake-score.ts';
@@ -51,8 +59,8 @@ export const dmdConfig = z.strictObject({
     .prefault({}),
   fake: z
     .strictObject({
-      /** Fake-score updates per generator update (DMD: 1, DMD2: 5). */
-      updatesPerStep: count().default(1),
+      /** Fake-score updates per generator update (DMD: 1, DMD2: 5); schedulable, rounded to an integer ≥ 1. */
+      updatesPerStep: scalar({ min: 1 }).prefault(1),
       optimizer: optimizerConfig,
       gradClip: z.number().positive().nullable().default(1),
     }),
@@ -65,6 +73,8 @@ export const dmdConfig = z.strictObject({
       /** Teacher DDIM steps for the pairs (same CFG as the real score). */
       steps: count().default(50),
       seed: z.int().min(0).default(1234),
+      /** l2: pixels; features: dal's classifier features of the dataset (checkpoints/<data>-classifier). */
+      distance: z.enum(['l2', 'features']).default('l2'),
     })
     .nullable()
     .default(null),
@@ -78,6 +88,8 @@ export type DmdConfig = z.infer<typeof dmdConfig>;
 interface DmdExtra {
   seconds: number;
   lossEma: number | null;
+  /** generator updates done (absent in checkpoints of the first version) */
+  done?: number;
 }
 
 export class DmdSystem implements System {
@@ -89,12 +101,16 @@ export class DmdSystem implements System {
   private readonly optimizer: tf.Optimizer;
   private readonly range: [number, number];
   private pairs: RegressionPairs | null = null;
+  /** The feature network of the `features` regression distance (frozen; outside every optimizer). */
+  private featureNet: Classifier | null = null;
   private rng: Rng;
   private fakeRng: Rng;
   private previewRng: Rng;
   private seconds = 0;
   private mark: number | null = null;
   private lossEma: number | null = null;
+  /** Generator updates done (restored on resume). */
+  done = 0;
 
   constructor(
     readonly cfg: DmdConfig,
@@ -118,6 +134,11 @@ export class DmdSystem implements System {
     this.rng = root.fork();
     this.fakeRng = root.fork();
     this.previewRng = root.fork();
+    if (cfg.regression?.distance === 'features') {
+      const kind = teacherKind(loaded.manifest);
+      this.featureNet = loadClassifier(shippedClassifierDir(kind)).model;
+      freeze(this.featureNet);
+    }
     ctx.log(`dmd: teacher ${cfg.teacher} (${this.teacher.prediction}, ${this.teacher.conditioning}), real CFG ${this.cfgScale}, tGen ${cfg.tGen}`);
   }
 
@@ -184,7 +205,7 @@ export class DmdSystem implements System {
         terms['dm/normMean'] = dm.terms.normMean;
         let loss = tf.div(dm.loss, xDm.size) as tf.Scalar;
         if (reg && cfg.regression) {
-          const mse = tf.mean(tf.square(tf.sub(tf.slice(x, b), reg.x))) as tf.Scalar;
+          const mse = this.regressionDistance(tf.slice(x, b), reg.x);
           terms['loss/regression'] = mse.dataSync()[0];
           loss = tf.add(loss, tf.mul(mse, cfg.regression.weight));
         }
@@ -194,7 +215,9 @@ export class DmdSystem implements System {
       terms['train/gradNorm'] = norm;
       this.optimizer.applyGradients(clipped);
     });
-    for (let k = 0; k < cfg.fake.updatesPerStep; k++) {
+    const updates = Math.max(1, Math.round(cfg.fake.updatesPerStep.at(step, this.ctx.steps)));
+    if (!cfg.fake.updatesPerStep.isConstant) terms['fake/updatesPerStep'] = updates;
+    for (let k = 0; k < updates; k++) {
       if (k > 0) {
         xDetached.dispose();
         cond = this.randomCondition(b, this.fakeRng);
@@ -214,7 +237,18 @@ export class DmdSystem implements System {
     this.seconds += (now - this.mark) / 1000;
     this.mark = now;
     terms['train/seconds'] = this.seconds;
+    this.done = step + 1;
     return terms;
+  }
+
+  /** d(x, y) of the regression loss, a scalar (see the file comment). @param x [B,H,W,C] @param y [B,H,W,C] */
+  private regressionDistance(x: tf.Tensor, y: tf.Tensor): tf.Scalar {
+    return tf.tidy(() => {
+      if (!this.featureNet) return tf.mean(tf.square(tf.sub(x, y))) as tf.Scalar;
+      const [lo, hi] = this.range;
+      const f = (v: tf.Tensor) => this.featureNet!.features(tf.div(tf.sub(v, lo), hi - lo) as tf.Tensor4D);
+      return tf.mean(tf.square(tf.sub(f(x), f(y)))) as tf.Scalar;
+    });
   }
 
   async state(): Promise<SystemState> {
@@ -224,7 +258,7 @@ export class DmdSystem implements System {
       ...(await optimizerTensors(this.optimizer, 'optimizer')),
       ...(await optimizerTensors(this.fake.optimizer, 'fakeOptimizer')),
     };
-    const extra: DmdExtra = { seconds: this.seconds, lossEma: this.lossEma };
+    const extra: DmdExtra = { seconds: this.seconds, lossEma: this.lossEma, done: this.done };
     return { tensors, rngs: { train: this.rng.state(), fake: this.fakeRng.state(), preview: this.previewRng.state() }, extra };
   }
 
@@ -239,6 +273,7 @@ export class DmdSystem implements System {
     const extra = state.extra as DmdExtra;
     this.seconds = extra.seconds;
     this.lossEma = extra.lossEma;
+    this.done = extra.done ?? 0;
     this.mark = null;
   }
 
@@ -265,13 +300,16 @@ export class DmdSystem implements System {
     writePng(this.ctx.run.path('images', `samples-${String(step).padStart(7, '0')}.png`), grid);
   }
 
-  /** Exports the generator as a model directory (kind onestep-generator). */
-  exportModel(dir: string, metrics: Record<string, number | string> = {}) {
+  /**
+   * Exports the generator as a model directory (kind onestep-generator).
+   * @param steps generator updates to record (default: those done, or the run's total when finishing)
+   */
+  exportModel(dir: string, metrics: Record<string, number | string> = {}, steps = this.done || this.ctx.steps) {
     return exportGenerator(dir, this.generator, {
       storage: this.cfg.exportStorage,
       teacher: { path: relative(process.cwd(), this.cfg.teacher) || this.cfg.teacher, manifest: this.teacherManifest },
       cfgScale: this.cfgScale,
-      training: { steps: this.ctx.steps, seconds: Math.round(this.seconds), config: this.cfg },
+      training: { steps, seconds: Math.round(this.seconds), config: this.cfg },
       metrics,
     });
   }
@@ -287,6 +325,7 @@ export class DmdSystem implements System {
     this.generator.dispose();
     this.fake.dispose();
     this.optimizer.dispose();
+    this.featureNet?.dispose();
   }
 }
 

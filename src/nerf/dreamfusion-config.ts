@@ -10,6 +10,7 @@ import { sdsConfig } from '../core/train/config/sds.ts';
 import type { Rng } from '../core/rng.ts';
 import { cameraConfig } from './camera.ts';
 import { blobConfig, NerfField, type Field } from './field.ts';
+import { GridField } from './grid-field.ts';
 import { promptProblem } from './prompt.ts';
 import { shadingConfig } from './shading.ts';
 
@@ -23,7 +24,19 @@ export const mlpFieldConfig = z.strictObject({
   blob: blobConfig.nullable().default({ density: 10, radius: 0.5 }),
 });
 
-export const fieldConfig = z.discriminatedUnion('type', [mlpFieldConfig]);
+/** The multi-resolution dense feature grid with a tiny MLP decoder (grid-field.ts). */
+export const gridFieldConfig = z.strictObject({
+  type: z.literal('grid'),
+  resolutions: z.array(z.int().min(2).max(256)).min(1).default([16, 48]),
+  features: count().default(4),
+  bound: z.number().positive().default(1),
+  hiddenWidth: count().default(32),
+  initStd: z.number().min(0).default(0.01),
+  densityBias: z.number().default(-1),
+  blob: blobConfig.nullable().default({ density: 10, radius: 0.5 }),
+});
+
+export const fieldConfig = z.discriminatedUnion('type', [mlpFieldConfig, gridFieldConfig]);
 export type FieldConfig = z.infer<typeof fieldConfig>;
 
 type FieldFactories = { [K in FieldConfig['type']]: (cfg: Extract<FieldConfig, { type: K }>, rng: Rng) => Field };
@@ -31,6 +44,7 @@ type FieldFactories = { [K in FieldConfig['type']]: (cfg: Extract<FieldConfig, {
 /** field type → constructor (the compiler checks every variant has one). */
 export const fields: FieldFactories = {
   mlp: ({ type: _, ...cfg }, rng) => new NerfField(cfg, rng),
+  grid: ({ type: _, ...cfg }, rng) => new GridField(cfg, rng),
 };
 
 export function makeField(cfg: FieldConfig, rng: Rng): Field {

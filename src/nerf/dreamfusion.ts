@@ -143,10 +143,9 @@ export class DreamfusionSystem implements System {
     writer.image('turntable', turntableImage(images, this.cfg.export.turntableViews), step);
   }
 
-  async finish(writer: SummaryWriter): Promise<Metrics> {
-    const metrics = await this.export();
-    for (const [k, v] of Object.entries(metrics)) writer.scalar(`eval/${k}`, v, this.ctx.steps);
-    return metrics;
+  /** The final export; the trainer logs the returned scores as `metrics/<name>` and writes metrics.json. */
+  finish(): Promise<Metrics> {
+    return this.export();
   }
 
   dispose(): void {

@@ -122,18 +122,6 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     const msg = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const c of clients) c.write(msg);
   };
-  const watcher = new RunWatcher(root, runOf, {
-    onTreeChange: () => {
-      rescan();
-      broadcast('runs', { ids: [...runs.keys()].sort() });
-    },
-    onRunChange: (id: string, kinds: Set<ChangeKind>) => {
-      const run = runs.get(id);
-      if (!run) return;
-      if (kinds.has('scalars')) run.scalars.refresh();
-      broadcast('run', { id, kinds: [...kinds], summary: run.summary() });
-    },
-  });
   const ping = setInterval(() => {
     for (const c of clients) c.write(': ping\n\n');
   }, SSE_PING_MS);
@@ -256,6 +244,19 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   });
   const actualPort = (server.address() as { port: number }).port;
   hosts = allowedHosts(host, actualPort);
+  // The watcher starts once the port is ours (a busy port must not leave it holding the process open).
+  const watcher = new RunWatcher(root, runOf, {
+    onTreeChange: () => {
+      rescan();
+      broadcast('runs', { ids: [...runs.keys()].sort() });
+    },
+    onRunChange: (id: string, kinds: Set<ChangeKind>) => {
+      const run = runs.get(id);
+      if (!run) return;
+      if (kinds.has('scalars')) run.scalars.refresh();
+      broadcast('run', { id, kinds: [...kinds], summary: run.summary() });
+    },
+  });
   await watcher.ready();
   prewarm();
 

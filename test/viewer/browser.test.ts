@@ -2,7 +2,8 @@
  * The viewer in a real browser (Debian's Chromium through playwright-core, WebGL on SwiftShader): a running
  * DreamFusion-like run with a torus mesh, a turntable and three scalar tags. Checks: no console errors, a canvas that
  * is not blank, the mesh's true vertex count, orbiting and wireframe change the pixels, one chart per tag; then live
- * follow — a new mesh export (temp + rename) and new scalars show up within 2 s without a reload.
+ * follow — a new mesh export (the NeRF's own `exportMesh`: marching cubes of an analytic density, written temp +
+ * rename) and new scalars show up within 2 s without a reload.
  *
  * Without Chromium the suite is skipped with one loud message, except under DAL_REQUIRE_BROWSER=1 (CI), where it fails.
  */
@@ -16,7 +17,9 @@ import { SummaryWriter } from '../../src/core/log/tfevents.ts';
 import { PID_FILE } from '../../src/core/train/run.ts';
 import { startViewer, type Viewer } from '../../src/viewer/server.ts';
 import { chromiumMissing, launchChromium } from './chromium.ts';
-import { writeRun, writeTorusGlb } from './fixtures.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { exportMesh, type MeshField } from '../../src/nerf/mesh/index.ts';
+import { writeRun } from './fixtures.ts';
 
 const missing = chromiumMissing();
 if (missing) {
@@ -54,8 +57,8 @@ function changedFraction(a: Buffer, b: Buffer): number {
 }
 
 describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
-  const base = fs.mkdtempSync(join(tmpdir(), 'dal-view-browser-'));
-  const runDir = join(base, 'runs', 'dreamfusion-torus');
+  let base: string;
+  let runDir: string;
   let viewer: Viewer;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
@@ -64,6 +67,8 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
+    base = fs.mkdtempSync(join(tmpdir(), 'dal-view-browser-'));
+    runDir = join(base, 'runs', 'dreamfusion-torus');
     ({ vertices } = (await writeRun(runDir, { tags: [], steps: 400, finished: false, mesh: [48, 24], turntable: true })) as { vertices: number });
     // The run is in progress: this process plays its trainer (run.pid), logging every 10 steps up to step 100.
     fs.writeFileSync(join(runDir, PID_FILE), `${JSON.stringify({ pid: process.pid, host: hostname() })}\n`);
@@ -88,7 +93,7 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
     writer?.close();
     await browser?.close();
     await viewer?.close();
-    fs.rmSync(base, { recursive: true, force: true });
+    if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 
   const canvasShot = () => page.locator('#mesh-viewport canvas').screenshot();
@@ -137,8 +142,15 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
 
   it('follows the run live: a new mesh export and new scalars appear within 2 s, without a reload', async () => {
     await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 42));
+    // A ball of radius 0.45 (σ = 10 at the centre, 1 on the surface), coloured by position.
+    const ball: MeshField = {
+      density: (p) => tf.tidy(() => tf.mul(tf.relu(tf.sub(1, tf.div(tf.norm(p, 'euclidean', 1), 0.5))), 10) as tf.Tensor1D),
+      albedo: (p) => tf.tidy(() => tf.clipByValue(tf.add(tf.div(p, 1.5), 0.5), 0, 1) as tf.Tensor2D),
+    };
     const t0 = Date.now();
-    const next = await writeTorusGlb(join(runDir, 'mesh.glb'), 64, 32);
+    const next = await exportMesh(runDir, ball, { resolution: 24, threshold: 1 });
+    expect(next.vertices).toBeGreaterThan(100);
+    expect(next.vertices).not.toBe(vertices);
     for (let s = 110; s <= 150; s += 10) TAGS.forEach((t, k) => writer.scalar(t, 1 / (s + k), s));
     writer.flush();
     await page.waitForFunction(
@@ -152,6 +164,14 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
     expect(elapsed).toBeLessThan(LIVE_LIMIT_MS);
     expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42); // no reload
     expect(await page.textContent('#run-step')).toBe('150 / 400');
+
+    // A new image and a new run appear too.
+    fs.copyFileSync(join(runDir, 'images', 'turntable.png'), join(runDir, 'images', 'step-150.png'));
+    await writeRun(join(base, 'runs', 'started-later'), { system: 'toy-sds', points: 3 });
+    await page.waitForFunction(() => document.querySelectorAll('#images img').length === 2 && document.querySelectorAll('.run-item').length === 3, undefined, {
+      timeout: 10_000,
+      polling: 50,
+    });
     // DAL_VIEWER_SCREENSHOT=file.png keeps a screenshot of the page after the live update.
     if (process.env.DAL_VIEWER_SCREENSHOT) await page.screenshot({ path: process.env.DAL_VIEWER_SCREENSHOT });
   });

@@ -137,6 +137,7 @@ function printSummary(run: RunDir, metrics: Metrics, seconds: number): void {
     `  images/        PNG figures`,
     `  config.yaml    the resolved config; checkpoints/ the latest checkpoint and the one before`,
     `view the logs:   tensorboard --logdir ${dir}`,
+    ...(meshes.length ? [`view the result: npx dal view ${dir}   (the mesh, turntable and curves in a browser)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

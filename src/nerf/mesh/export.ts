@@ -9,6 +9,7 @@ import { DalError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/io/atomic.ts';
 import { writeNpy } from '../../core/io/npy.ts';
 import { SHAPES, type ShapeName } from '../../core/data/shapes/primitives.ts';
+import { faceComponents, removeSmallComponents } from './components.ts';
 import { encodeGlb } from './glb.ts';
 import { densityGrid, SCENE_BOUNDS, type Bounds, type DensityGrid } from './grid.ts';
 import { iouAgainstAll, shapeIndex } from './iou.ts';
@@ -33,6 +34,8 @@ export interface ExportMeshOptions {
   bounds?: Bounds;
   /** the prompt's primitive: adds the occupancy IoU against it and the other four */
   shape?: ShapeName;
+  /** drop connected components with fewer faces than this fraction of the largest one's (default 0: keep all) */
+  minComponentFraction?: number;
   /** points per field call (default 32,768) */
   chunkSize?: number;
 }
@@ -44,6 +47,10 @@ export interface MeshExport {
   empty: boolean;
   /** every edge shared by exactly two faces in opposite directions */
   closed: boolean;
+  /** connected components of the exported mesh (after `minComponentFraction`) */
+  components: number;
+  /** components dropped by `minComponentFraction` */
+  componentsRemoved: number;
   /** enclosed volume (world units³) */
   volume: number;
   /** largest density on the grid (to pick a threshold when the mesh came out empty) */
@@ -87,20 +94,29 @@ export function vertexColors(albedo: MeshField['albedo'], positions: Float32Arra
  * one layer of zero padding), `mesh.ply` and `mesh.glb` into `dir`.
  */
 export async function exportMesh(dir: string, field: MeshField, options: ExportMeshOptions): Promise<MeshExport> {
-  const { resolution, threshold, bounds = SCENE_BOUNDS, shape, chunkSize } = options;
+  const { resolution, threshold, bounds = SCENE_BOUNDS, shape, chunkSize, minComponentFraction = 0 } = options;
   if (!Number.isFinite(threshold) || threshold <= 0) {
     throw new DalError(`mesh threshold must be a density > 0 (the grid's padding is 0), got ${threshold}`);
   }
   if (shape !== undefined) shapeIndex(shape);
+  if (!(minComponentFraction >= 0 && minComponentFraction <= 1)) {
+    throw new DalError(`minComponentFraction must be in [0, 1], got ${minComponentFraction}`);
+  }
   const grid = densityGrid((p) => field.density(p), resolution, bounds, 1, { padValue: 0, chunkSize });
-  const mesh: Mesh = marchingCubes(grid.grid, grid.dims, grid.bounds, threshold);
+  const raw: Mesh = marchingCubes(grid.grid, grid.dims, grid.bounds, threshold);
+  const before = faceComponents(raw).sizes.length;
+  const mesh = minComponentFraction > 0 ? removeSmallComponents(raw, minComponentFraction).mesh : raw;
+  const components = minComponentFraction > 0 ? faceComponents(mesh).sizes.length : before;
   const colors = vertexColors((p) => field.albedo(p), mesh.positions, chunkSize);
 
   const files = { density: path.resolve(dir, 'density.npy'), ply: path.resolve(dir, 'mesh.ply'), glb: path.resolve(dir, 'mesh.glb') };
   const [nx, ny, nz] = grid.dims;
+  // Encode everything before writing anything, so that a failure leaves the previous export's files in place.
+  const ply = encodePly(mesh, colors);
+  const glb = await encodeGlb(mesh, colors);
   writeNpy(files.density, grid.grid, [nz, ny, nx]);
-  writeFileAtomic(files.ply, encodePly(mesh, colors));
-  writeFileAtomic(files.glb, await encodeGlb(mesh, colors));
+  writeFileAtomic(files.ply, ply);
+  writeFileAtomic(files.glb, glb);
 
   let maxDensity = -Infinity;
   for (const v of grid.grid) if (v > maxDensity) maxDensity = v;
@@ -111,6 +127,8 @@ export async function exportMesh(dir: string, field: MeshField, options: ExportM
     vertices,
     faces,
     empty: faces === 0,
+    components,
+    componentsRemoved: before - components,
     closed: defects.unmatched === 0 && defects.repeated === 0 && defects.degenerate === 0,
     volume: meshVolume(mesh),
     maxDensity,
@@ -119,7 +137,9 @@ export async function exportMesh(dir: string, field: MeshField, options: ExportM
     message:
       faces === 0
         ? `empty mesh: no density above the threshold ${threshold} (largest density ${maxDensity.toPrecision(3)}); lower --threshold`
-        : `mesh: ${vertices} vertices, ${faces} triangles at σ > ${threshold} on a ${resolution}³ grid`,
+        : `mesh: ${vertices} vertices, ${faces} triangles, ${components} component${components === 1 ? '' : 's'}` +
+          `${before > components ? ` (${before - components} small one${before - components === 1 ? '' : 's'} removed)` : ''}` +
+          ` at σ > ${threshold} on a ${resolution}³ grid`,
   };
   if (shape !== undefined) {
     const all = iouAgainstAll(grid.grid, grid.dims, grid.bounds, threshold);

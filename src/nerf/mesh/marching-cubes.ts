@@ -1,7 +1,8 @@
 /**
  * Marching cubes (Lorensen & Cline 1987) on a density grid: the surface {density = threshold} as an indexed mesh
  * with one vertex per crossed grid edge (shared by the up to four cells around that edge), placed by linear
- * interpolation, in world coordinates. The inside is {density > threshold}; faces turn counter-clockwise seen from
+ * interpolation, in world coordinates — plus, in the rare cells whose surface is a long loop through joined ambiguous
+ * faces, one vertex at the loop's centre (see `cube-table.ts`). The inside is {density > threshold}; faces turn counter-clockwise seen from
  * outside, so normals point from high density to low.
  *
  * Ambiguous faces (two diagonal corners inside, two outside) are resolved by the asymptotic decider (Nielson &

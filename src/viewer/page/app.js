@@ -1,8 +1,8 @@
 // dal view: the run list, the selected run's panels, and live updates over Server-Sent Events.
 import { Charts } from './charts.js';
-import { parseNpy } from './npy.js';
+import { renderImages, renderOutputs, renderTurntable, resetTurntable, wireTurntable } from './media.js';
+import { $, api, fileUrl, fmtAgo, fmtDuration, fmtNum, stepText } from './util.js';
 
-const $ = (id) => document.getElementById(id);
 const state = {
   runs: new Map(), // id -> summary
   received: 0, // Date.now() when summaries arrived (for the ETA countdown)
@@ -10,47 +10,11 @@ const state = {
   files: null,
   mesh: null, // MeshView, created on first use
   meshVersion: null,
-  turntable: { frames: null, timer: null, playing: true, index: 0, version: null },
   scalarsInFlight: false,
   scalarsDirty: false,
 };
 const charts = new Charts($('charts'), $('tag-filter'), $('tag-count'));
 
-const api = async (path) => {
-  const res = await fetch(path, { cache: 'no-store' });
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
-  return res.json();
-};
-const fileUrl = (ref) => `/files/${ref.path.split('/').map(encodeURIComponent).join('/')}?v=${Math.round(ref.mtime)}`;
-
-function fmtNum(v) {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (Number.isInteger(v) && a < 1e6) return String(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return Number(v.toPrecision(4)).toString();
-}
-
-function fmtDuration(s) {
-  if (s === null || !Number.isFinite(s)) return '';
-  s = Math.max(0, Math.round(s));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h ? `${h}h ${String(m).padStart(2, '0')}m` : m ? `${m}m ${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
-
-function fmtAgo(ms) {
-  const s = (Date.now() - ms) / 1000;
-  if (s < 60) return 'just now';
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function stepText(r) {
-  return r.steps !== null ? `${r.step.toLocaleString('en')} / ${r.steps.toLocaleString('en')}` : `step ${r.step}`;
-}
 
 function etaNow(r) {
   if (r.status !== 'running' || r.eta === null) return null;
@@ -118,7 +82,7 @@ async function select(id) {
     state.selected = id;
     history.replaceState(null, '', `#run=${encodeURIComponent(id)}`);
     state.meshVersion = null;
-    state.turntable.version = null;
+    resetTurntable();
     charts.clear();
   }
   renderRunList();
@@ -187,112 +151,6 @@ async function renderMesh(files) {
   $('opt-colors').parentElement.title = hasColors ? '' : 'this mesh has no vertex colours';
 }
 
-async function renderTurntable(files) {
-  const panel = $('turntable-panel');
-  const ref = files.turntable;
-  panel.hidden = !ref;
-  const tt = state.turntable;
-  if (!ref) {
-    clearInterval(tt.timer);
-    tt.timer = null;
-    return;
-  }
-  const version = `${ref.path}@${ref.mtime}`;
-  if (version === tt.version) return;
-  tt.version = version;
-  const res = await fetch(fileUrl(ref), { cache: 'no-store' });
-  if (!res.ok) return;
-  const { data, shape } = parseNpy(await res.arrayBuffer());
-  if (shape.length !== 4 || (shape[3] !== 3 && shape[3] !== 4)) {
-    panel.hidden = true;
-    return;
-  }
-  const [n, h, w, c] = shape;
-  tt.frames = [];
-  for (let f = 0; f < n; f++) {
-    const img = new ImageData(w, h);
-    for (let i = 0; i < h * w; i++) {
-      for (let k = 0; k < 3; k++) img.data[4 * i + k] = Math.round(255 * Math.min(1, Math.max(0, data[(f * h * w + i) * c + k])));
-      img.data[4 * i + 3] = 255;
-    }
-    tt.frames.push(img);
-  }
-  const strip = $('tt-strip');
-  strip.width = w * n;
-  strip.height = h;
-  const sctx = strip.getContext('2d');
-  tt.frames.forEach((img, f) => sctx.putImageData(img, f * w, 0));
-  const frame = $('tt-frame');
-  frame.width = w;
-  frame.height = h;
-  $('tt-scrub').max = String(n - 1);
-  tt.index = Math.min(tt.index, n - 1);
-  drawTurntableFrame();
-  clearInterval(tt.timer);
-  tt.timer = setInterval(() => {
-    if (!tt.playing || !tt.frames?.length) return;
-    tt.index = (tt.index + 1) % tt.frames.length;
-    drawTurntableFrame();
-  }, 110);
-}
-
-function drawTurntableFrame() {
-  const tt = state.turntable;
-  if (!tt.frames?.length) return;
-  $('tt-frame').getContext('2d').putImageData(tt.frames[tt.index], 0, 0);
-  $('tt-scrub').value = String(tt.index);
-}
-
-function renderImages(files) {
-  const panel = $('images-panel');
-  panel.hidden = files.images.length === 0;
-  $('images').replaceChildren(
-    ...files.images.map((ref) => {
-      const fig = document.createElement('figure');
-      const a = document.createElement('a');
-      a.href = fileUrl(ref);
-      a.target = '_blank';
-      a.rel = 'noopener';
-      const img = document.createElement('img');
-      img.src = fileUrl(ref);
-      img.alt = ref.path;
-      img.loading = 'lazy';
-      img.addEventListener('load', () => {
-        // Strips (turntables, sample grids) get the panel's width; small images are scaled up without blurring.
-        fig.classList.toggle('wide', img.naturalWidth > 2.5 * img.naturalHeight);
-        img.classList.toggle('small', img.naturalWidth < 400);
-      });
-      a.append(img);
-      const cap = document.createElement('figcaption');
-      cap.textContent = ref.path.split('/').pop();
-      cap.title = ref.path;
-      fig.append(a, cap);
-      return fig;
-    }),
-  );
-}
-
-function renderOutputs(files) {
-  const list = files.outputs;
-  $('outputs-panel').hidden = list.length === 0;
-  $('outputs').replaceChildren(
-    ...list.map((ref) => {
-      const tr = document.createElement('tr');
-      const name = document.createElement('td');
-      const a = document.createElement('a');
-      a.href = fileUrl(ref);
-      a.textContent = ref.path.split('/').pop();
-      a.download = '';
-      name.append(a);
-      const size = document.createElement('td');
-      size.className = 'muted mono';
-      size.textContent = ref.size < 1 << 20 ? `${(ref.size / 1024).toFixed(1)} KiB` : `${(ref.size / (1 << 20)).toFixed(1)} MiB`;
-      tr.append(name, size);
-      return tr;
-    }),
-  );
-}
-
 /** Fetches the selected run's scalars; a change during a fetch triggers one more fetch afterwards. */
 async function loadScalars() {
   if (state.scalarsInFlight) {
@@ -359,16 +217,7 @@ function wireControls() {
   const mode = () => state.mesh?.setMode({ colors: $('opt-colors').checked, normals: $('opt-normals').checked, wireframe: $('opt-wireframe').checked });
   for (const id of ['opt-colors', 'opt-normals', 'opt-wireframe']) $(id).addEventListener('change', mode);
   $('opt-reset').addEventListener('click', () => state.mesh?.resetView());
-  $('tt-play').addEventListener('click', () => {
-    state.turntable.playing = !state.turntable.playing;
-    $('tt-play').textContent = state.turntable.playing ? 'Pause' : 'Play';
-  });
-  $('tt-scrub').addEventListener('input', () => {
-    state.turntable.playing = false;
-    $('tt-play').textContent = 'Play';
-    state.turntable.index = Number($('tt-scrub').value);
-    drawTurntableFrame();
-  });
+  wireTurntable();
   $('smoothing').addEventListener('input', () => {
     const w = Number($('smoothing').value);
     $('smoothing-value').textContent = w.toFixed(2);

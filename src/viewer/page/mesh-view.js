@@ -24,6 +24,9 @@ export class MeshView {
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 100);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.addEventListener('change', () => this.render());
+    // Once the user has moved the camera, new exports keep their view; until then each one is framed.
+    this.userMoved = false;
+    this.controls.addEventListener('start', () => (this.userMoved = true));
     this.object = null;
     this.meshes = [];
     this.mode = { colors: true, normals: false, wireframe: false };
@@ -46,7 +49,8 @@ export class MeshView {
   }
 
   /**
-   * Loads a mesh file, replacing the shown one; the first load frames the camera, later ones keep the view.
+   * Loads a mesh file, replacing the shown one; it is framed unless the user has moved the camera since the last
+   * framing (then the view is kept, and Reset view frames the new mesh).
    * @param {ArrayBuffer} buf
    * @param {'glb' | 'ply'} format
    * @returns {Promise<{ vertices: number, faces: number, hasColors: boolean }>}
@@ -77,7 +81,6 @@ export class MeshView {
       hasColors ||= m.userData.hasColors;
       if (m.material) (Array.isArray(m.material) ? m.material : [m.material]).forEach((mat) => mat.dispose());
     }
-    const first = this.object === null;
     if (this.object) {
       this.scene.remove(this.object);
       this.object.traverse((o) => {
@@ -91,25 +94,27 @@ export class MeshView {
     this.meshes = meshes;
     this.scene.add(object);
     this.applyMode();
-    if (first) this.frame();
+    this.frame();
     this.render();
     return { vertices, faces: Math.round(faces), hasColors };
   }
 
-  /** Puts the camera where the whole mesh is in view, and remembers that as the reset view. */
+  /** Remembers the view that shows the whole mesh as the reset view, and goes there unless the user moved away. */
   frame() {
     const box = new THREE.Box3().setFromObject(this.object);
-    const sphere = box.getBoundingSphere(new THREE.Sphere());
-    const r = sphere.radius || 1;
+    // An empty export (no density above the threshold) has no box: frame the unit sphere.
+    const sphere = box.isEmpty() ? new THREE.Sphere(new THREE.Vector3(), 1) : box.getBoundingSphere(new THREE.Sphere());
+    const r = sphere.radius > 0 ? sphere.radius : 1;
     const dist = (r / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2))) * 0.95;
     this.home.target.copy(sphere.center);
     this.home.position.copy(sphere.center).add(new THREE.Vector3(0.5, 0.75, 1).normalize().multiplyScalar(dist));
     this.camera.near = dist / 100;
     this.camera.far = dist * 100;
-    this.resetView();
+    if (!this.userMoved) this.resetView();
   }
 
   resetView() {
+    this.userMoved = false;
     this.camera.position.copy(this.home.position);
     this.controls.target.copy(this.home.target);
     this.camera.updateProjectionMatrix();

@@ -80,6 +80,26 @@ describe('exportMesh', () => {
     expect((await decodeGlb(fs.readFileSync(res.files.glb))).positions.length).toBe(0);
   });
 
+  it('leaves the previous export in place and leaks nothing when the field fails (NaN density, throwing albedo)', async () => {
+    const dir = tmp();
+    const first = await exportMesh(dir, sphereField, { resolution: 16, threshold: 3 });
+    const ply = fs.readFileSync(first.files.ply);
+    const before = tf.memory().numTensors;
+    const nan: MeshField = { ...sphereField, density: (p) => tf.fill([p.shape[0]], NaN) as tf.Tensor1D };
+    await expect(exportMesh(dir, nan, { resolution: 16, threshold: 3 })).rejects.toThrow(/density is NaN/);
+    const broken: MeshField = {
+      ...sphereField,
+      albedo: (p) => {
+        tf.zeros([p.shape[0], 3]); // a tensor made before the failure must not leak either
+        throw new Error('albedo exploded');
+      },
+    };
+    await expect(exportMesh(dir, broken, { resolution: 16, threshold: 3 })).rejects.toThrow(/albedo exploded/);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(fs.readFileSync(first.files.ply)).toEqual(ply);
+    expect(fs.readdirSync(dir).sort()).toEqual(['density.npy', 'mesh.glb', 'mesh.ply']);
+  });
+
   it('refuses a non-positive threshold and an unknown shape', async () => {
     await expect(exportMesh(tmp(), sphereField, { resolution: 8, threshold: 0 })).rejects.toThrow(/threshold must be a density > 0/);
     await expect(exportMesh(tmp(), sphereField, { resolution: 8, threshold: 1, shape: 'pyramid' as never })).rejects.toThrow(/unknown shape/);

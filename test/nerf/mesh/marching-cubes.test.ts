@@ -62,6 +62,22 @@ describe('marching cubes', () => {
     expect(errors[0] / errors[1]).toBeGreaterThan(3);
   });
 
+  it('gives the sphere Euler characteristic 2 and the torus 0 (genus 1), with the torus volume 2π²Rr² within 2%', () => {
+    const euler = (m: { positions: Float32Array; indices: Uint32Array }) => {
+      const f = m.indices.length / 3;
+      return m.positions.length / 3 - (3 * f) / 2 + f; // closed: every edge has two faces, E = 3F/2
+    };
+    const n = 64;
+    const sphere = marchingCubes(sample(sphereDensity, [n, n, n], SCENE), [n, n, n], SCENE, 0);
+    expect(euler(sphere)).toBe(2);
+    const torus = (x: number, y: number, z: number) => 0.15 - Math.hypot(Math.hypot(x, z) - 0.4, y);
+    const mesh = marchingCubes(sample(torus, [n, n, n], SCENE), [n, n, n], SCENE, 0);
+    expect(isClosedAndOriented(mesh)).toBe(true);
+    expect(euler(mesh)).toBe(0);
+    const exact = 2 * Math.PI ** 2 * 0.4 * 0.15 ** 2;
+    expect(Math.abs(meshVolume(mesh) - exact) / exact).toBeLessThan(0.02);
+  });
+
   it('gives outward normals on a sphere (vertex normal ≈ radial direction)', () => {
     const n = 40;
     const mesh = marchingCubes(sample(sphereDensity, [n, n, n], SCENE), [n, n, n], SCENE, 0);
@@ -93,6 +109,18 @@ describe('marching cubes', () => {
     expect(worst).toBeLessThan(0.005);
     const nv = mesh.positions.length / 3;
     for (let a = 0; a < 3; a++) expect(sum[a] / nv).toBeCloseTo(c[a], 2);
+    // Every face, not only every vertex, faces away from the centre: no triangle is flipped geometrically.
+    const p = mesh.positions;
+    let worstCos = 1;
+    for (let t = 0; t < mesh.indices.length; t += 3) {
+      const [a, b, d] = [3 * mesh.indices[t], 3 * mesh.indices[t + 1], 3 * mesh.indices[t + 2]];
+      const u = [p[b] - p[a], p[b + 1] - p[a + 1], p[b + 2] - p[a + 2]];
+      const w = [p[d] - p[a], p[d + 1] - p[a + 1], p[d + 2] - p[a + 2]];
+      const n = [u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]];
+      const m = [0, 1, 2].map((q) => (p[a + q] + p[b + q] + p[d + q]) / 3 - c[q]);
+      worstCos = Math.min(worstCos, (n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) / (Math.hypot(n[0], n[1], n[2]) * Math.hypot(m[0], m[1], m[2])));
+    }
+    expect(worstCos).toBeGreaterThan(0.5);
     const exact = (4 / 3) * Math.PI * 0.3 ** 3;
     expect(Math.abs(meshVolume(mesh) - exact) / exact).toBeLessThan(0.02);
   });
