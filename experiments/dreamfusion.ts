@@ -12,10 +12,12 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readNpy } from '../src/core/io/npy.ts';
 
 const DIR = 'experiments/dreamfusion';
 const RUNS = join(DIR, 'runs');
 const CONFIG = 'configs/dreamfusion/red-cube.yaml';
+const SHAPE_NAMES = ['sphere', 'cube', 'cylinder', 'cone', 'torus'];
 
 interface Cell {
   name: string;
@@ -70,7 +72,24 @@ function result(cell: Cell): { m: Record<string, number>; t: { wall: number; cpu
   return { m: JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')), t };
 }
 
-const SHAPE_NAMES = ['sphere', 'cube', 'cylinder', 'cone', 'torus'];
+
+/**
+ * From the turntable: the fraction of pixels the object covers (any channel below 0.95: not the white background),
+ * and the mean HSV saturation (max − min)/max of those pixels (the data's red albedo has 0.86).
+ */
+function colourStats(cell: Cell): { coverage: number; saturation: number } {
+  const { data } = readNpy(join(RUNS, cell.name, 'turntable.npy'));
+  let n = 0;
+  let sat = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    if (Math.min(r, g, b) >= 0.95) continue;
+    const hi = Math.max(r, g, b);
+    n++;
+    sat += hi > 0 ? (hi - Math.min(r, g, b)) / hi : 0;
+  }
+  return { coverage: n / (data.length / 3), saturation: n ? sat / n : 0 };
+}
 
 function row(cell: Cell, first: string): string {
   const r = result(cell);
@@ -79,17 +98,19 @@ function row(cell: Cell, first: string): string {
   const views = (f: number) => `${Math.round(f * 16)}/16`;
   const shape = /\b(sphere|cube|cylinder|cone|torus)\b/.exec(cell.group === 'prompts' || cell.group === 'others' ? cell.label : 'a red cube')![1];
   const other = SHAPE_NAMES.filter((s) => s !== shape).reduce((a, b) => (m[`iou_${b}`] > m[`iou_${a}`] ? b : a));
-  const pass = m.viewsBoth >= 14 / 16 && m.iou >= 0.75 && m.iouPromptBest === 1 && t.wall <= 360;
+  const pass = m.viewsBoth >= 14 / 16 && m.iou >= 0.75 && m.iouPromptBest === 1;
+  const c = colourStats(cell);
   return (
     `| ${first} | ${t.wall.toFixed(0)} s | ${t.cpu.toFixed(0)} s | ${views(m.viewsShape)} | ${views(m.viewsColor)} | ${views(m.viewsBoth)} | ` +
-    `${m.promptProb.toFixed(3)} | ${m.iou.toFixed(3)} | ${other} ${m[`iou_${other}`].toFixed(3)} | ${pass ? 'yes' : 'no'} | ![](dreamfusion/${cell.name}.png) |`
+    `${m.promptProb.toFixed(3)} | ${m.iou.toFixed(3)} | ${other} ${m[`iou_${other}`].toFixed(3)} | ${pass ? 'yes' : 'no'} | ` +
+    `${c.coverage.toFixed(3)} | ${c.saturation.toFixed(3)} | ![](dreamfusion/${cell.name}.png) |`
   );
 }
 
 function writeTable(): void {
   const head =
-    '| {0} | wall clock | CPU time | shape | colour | both | p(prompt) | IoU | best other primitive | meets issue 10 §1 | turntable (16 azimuths, elevation 15°) |\n' +
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |';
+    '| {0} | wall clock | CPU time | shape | colour | both | p(prompt) | IoU | best other primitive | ≥ 14/16 both, IoU ≥ 0.75 and best | coverage | saturation | turntable (16 azimuths, elevation 15°) |\n' +
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |';
   const group = (g: Cell['group'], title: string) => [head.replace('{0}', title), ...cells.filter((c) => c.group === g).map((c) => row(c, c.label))].join('\n');
   const redCube = cells[0];
   const md = `# DreamFusion on the shapes teacher
@@ -100,11 +121,14 @@ the sphere of radius 1, 2 random views a step with their view prompts, albedo fo
 textureless (0.5 / 0.4 / 0.1), CFG 7.5, w = σ², tMax annealed 0.98 → 0.48 over the first 600 of 1,000 steps, Adam 0.01.
 Scores: \`checkpoints/shapes-classifier\` on the turntable (views whose shape / colour / both are the prompt's; p(prompt)
 = mean probability of the prompt's class among the 25), and the occupancy IoU of the density (σ > 2 on a 64³ grid of
-[−0.75, 0.75]³) against the true primitive and the best of the other four. Regenerate with
+[−0.75, 0.75]³) against the true primitive and the best of the other four; from the turntable, the coverage (fraction of
+pixels that are not background) and the mean saturation (max − min)/max of the object's pixels (the data's red: 0.86). Regenerate with
 \`node --import tsx experiments/dreamfusion.ts\` (cells are \`npx dal run ${CONFIG} --set …\` into
 \`${RUNS}/<cell>/\`; resumable). Times: wall clock and CPU time (user + system) of the whole \`dal run\` process,
-start-up and export included, on the shared 2-core machine while other jobs kept it busy (load average 5–12), so wall
-clock is mostly waiting for a core; CPU time is the cost.
+start-up and export included, on the shared 2-core machine while ~25 other processes kept it busy (load average
+22–32; the cells themselves ran 4–7 at a time under \`nice -n 10\`), so the wall clock is mostly waiting for a core
+and says nothing about the issue's 6-minute limit; the CPU time is the cost (on two free cores a run takes about
+half its CPU time, or less, in wall clock).
 
 ## Five prompts
 

@@ -8,18 +8,9 @@
  * Off the native backend, or for non-float32 variables, it runs tfjs's own applyGradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon } from './addon.ts';
+import { loadAddon, type AdamAddon } from './addon.ts';
 import { NATIVE_BACKEND } from './native.ts';
 import { backendValues, poolAlloc } from './fused.ts';
-
-interface AdamAddon {
-  adamUpdate(
-    theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-    thetaOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
-    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
-    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number,
-  ): void;
-}
 
 /** The AdamOptimizer fields tfjs keeps protected (names and layout as tfjs-core 4.22's adam_optimizer.js). */
 interface AdamState {
@@ -36,8 +27,8 @@ interface AdamState {
 
 function adamAddon(): AdamAddon | null {
   if (tf.getBackend() !== NATIVE_BACKEND) return null;
-  const addon = loadAddon() as (Partial<AdamAddon> & object) | null;
-  return addon && typeof addon.adamUpdate === 'function' ? (addon as AdamAddon) : null;
+  const addon = loadAddon();
+  return addon && typeof addon.adamUpdate === 'function' ? addon : null;
 }
 
 /** tfjs's argument: gradients by variable name, as a map or a list of {name, tensor}. */

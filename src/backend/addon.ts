@@ -20,7 +20,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DalError } from '../core/errors.ts';
-import type { ElementwiseAddon } from './kernels/util.ts';
 
 /** Activation codes fused into matmul / conv2d epilogues. */
 export const Activation = { none: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 } as const;
@@ -115,8 +114,45 @@ export function requireAddon(): DalAddon & Record<string, unknown> {
   return addon;
 }
 
+/** The addon functions of native/src/elementwise.cc and reduce.cc (see the comments there for the layouts). */
+export interface ElementwiseAddon {
+  binaryOp(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
+  unaryOp(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  addN(xs: Float32Array[], out: Float32Array): void;
+  reduce(op: number, x: Float32Array, outer: number, r: number, inner: number, out: Float32Array): void;
+  softmax(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
+  /** dst[dstOffset + Σ i·dstStrides] = src[srcOffset + Σ i·srcStrides] for every multi-index i < dims. */
+  stridedCopy(
+    src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[],
+    dims: number[],
+  ): void;
+}
+
+/** The fused GroupNorm(+SiLU) pass of native/src/fused_groupnorm.cc, forward and backward (used by fused.ts). */
+export interface GroupNormAddon {
+  groupNormForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, B: number, HW: number, C: number, G: number, eps: number,
+    silu: boolean, out: Float32Array, mean: Float32Array, rstd: Float32Array,
+  ): void;
+  groupNormBackward(
+    dout: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, rstd: Float32Array,
+    B: number, HW: number, C: number, G: number, silu: boolean, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
+}
+
+/** One Adam update of one variable, native/src/adam.cc (used by adam.ts). */
+export interface AdamAddon {
+  adamUpdate(
+    theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    thetaOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number,
+  ): void;
+}
+
 /**
- * The elementwise, reduction, copy and fused kernels of native/src/{elementwise,reduce,copy,fused_*}.cc (added by
- * the backend glue; documented where they are typed, in kernels/util.ts). Declaration merging keeps this additive.
+ * The whole addon, in this one place: gemm and convolutions (above), and the elementwise, reduction, copy, GroupNorm
+ * and Adam passes. Declaration merging keeps this additive.
  */
-export interface DalAddon extends ElementwiseAddon {}
+export interface DalAddon extends ElementwiseAddon, GroupNormAddon, AdamAddon {}

@@ -13,6 +13,7 @@ import { elementwiseKernels } from './kernels/elementwise.ts';
 import { matmulKernels } from './kernels/matmul.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { withFallback, type KernelAddon, type NativeKernel } from './kernels/util.ts';
+import { GROUP_NORM_SILU, groupNormGradient, groupNormKernels } from './fused.ts';
 import { BufferPool } from './pool.ts';
 
 export const NATIVE_BACKEND = 'native';
@@ -88,6 +89,12 @@ export function registerNativeBackend(addon: KernelAddon): string[] {
     tf.registerKernel(nat ? withFallback(nat) : { ...k, backendName: NATIVE_BACKEND });
   }
   registeredKernels = [...natives.keys()].filter((name) => tf.getKernel(name, 'cpu'));
+  // dal's own kernels (no cpu counterpart), when the addon has them (an older build may not)
+  if (typeof addon.groupNormForward === 'function' && typeof addon.groupNormBackward === 'function') {
+    for (const k of groupNormKernels(addon)) tf.registerKernel(k);
+    tf.registerGradient(groupNormGradient);
+    registeredKernels.push(GROUP_NORM_SILU);
+  }
   return registeredKernels;
 }
 

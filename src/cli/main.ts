@@ -9,14 +9,20 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { DalError } from '../core/errors.ts';
-import { benchCommand } from './commands/bench.ts';
-import { evalCommand } from './commands/eval.ts';
-import { exportCommand } from './commands/export.ts';
-import { runCommand } from './commands/run.ts';
-import { sampleCommand } from './commands/sample.ts';
-import { viewCommand } from './commands/view.ts';
-
-const commands: CommandModule<any, any>[] = [runCommand, sampleCommand, evalCommand, exportCommand, viewCommand, benchCommand];
+/**
+ * name → the command's module, imported on demand: `dal view` or `dal --help` for one command then loads only that
+ * command (the viewer does not pay for TensorFlow.js and the native addon); a bare `dal` or `dal --help` loads all.
+ */
+const loaders: Record<string, () => Promise<CommandModule<any, any>>> = {
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  sample: async () => (await import('./commands/sample.ts')).sampleCommand,
+  eval: async () => (await import('./commands/eval.ts')).evalCommand,
+  export: async () => (await import('./commands/export.ts')).exportCommand,
+  view: async () => (await import('./commands/view.ts')).viewCommand,
+  bench: async () => (await import('./commands/bench.ts')).benchCommand,
+};
+const first = hideBin(process.argv)[0];
+const commands = first !== undefined && Object.hasOwn(loaders, first) ? [await loaders[first]()] : await Promise.all(Object.values(loaders).map((load) => load()));
 
 /** Usage mistakes (unknown option, missing argument) exit with this code, like DalError's default. */
 const EXIT_USAGE = 2;

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { denoisingLoss } from '../core/diffusion/denoising-loss.ts';
 import { withGuidance } from '../core/diffusion/guidance.ts';
 import { clipByGlobalNorm } from '../core/train/clip.ts';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadModule, moduleTensors, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import { count } from '../core/train/config/schema.ts';
 import type { Condition } from '../core/diffusion/denoiser.ts';
@@ -22,17 +22,13 @@ import { parameterList } from '../core/nn/module.ts';
 import { Rng } from '../core/rng.ts';
 import type { Metrics } from '../core/train/run.ts';
 import { sample, SAMPLER_NAMES } from '../core/diffusion/samplers.ts';
-import { makeSchedule, type Schedule } from '../core/diffusion/schedule.ts';
+import { makeSchedule, scheduleConfig, type Schedule } from '../core/diffusion/schedule.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { balancedConditions, makeTeacherData, type TeacherData } from '../core/data/conditional.ts';
 import { Ema } from '../core/train/ema.ts';
 import { saveDenoiser, type ModelManifest } from '../core/model/model-dir.ts';
 import { UNetDenoiser, type UNetDenoiserArchitecture } from '../core/model/unet-denoiser.ts';
-
-const scheduleSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('cosine') }),
-  z.strictObject({ type: z.literal('linear'), betaStart: z.number().positive().optional(), betaEnd: z.number().positive().optional() }),
-]);
+import { unetConfig } from '../core/nn/unet.ts';
 
 export const teacherConfig = z.strictObject({
   type: z.literal('teacher'),
@@ -42,18 +38,10 @@ export const teacherConfig = z.strictObject({
     z.strictObject({ type: z.literal('shapes'), size: z.union([z.literal(32), z.literal(64)]).default(32) }),
   ]),
   /** The U-Net (src/core/nn/unet.ts); input channels, resolution and classes come from the data. */
-  unet: z
-    .strictObject({
-      channels: count().default(32),
-      channelMult: z.array(count()).min(1).default([1, 2, 2]),
-      numResBlocks: count().default(1),
-      attentionResolutions: z.array(count()).default([]),
-      groups: count().default(8),
-    })
-    .prefault({}),
+  unet: unetConfig.omit({ inChannels: true, resolution: true, numClasses: true }).prefault({}),
   /** The prompt encoder (shapes only). */
   prompt: z.strictObject({ dim: count().default(64), maxLen: count().default(12) }).prefault({}),
-  schedule: scheduleSchema.prefault({ type: 'cosine' }),
+  schedule: scheduleConfig.prefault({ type: 'cosine' }),
   /** What the network predicts: ε (default) or v. */
   prediction: z.enum(['eps', 'v']).default('eps'),
   batchSize: count().default(128),
@@ -165,22 +153,13 @@ export class TeacherSystem implements System {
   }
 
   async state(): Promise<SystemState> {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(this.model.parameters())) tensors[`model/${k}`] = v.clone();
-    Object.assign(tensors, this.ema.tensors('ema'), await optimizerTensors(this.optimizer));
+    const tensors = { ...moduleTensors('model', this.model), ...this.ema.tensors('ema'), ...(await optimizerTensors(this.optimizer)) };
     const extra: TeacherExtra = { seconds: this.seconds, emaUpdates: this.ema.updates, data: this.data.state(), lossEma: this.lossEma };
     return { tensors, rngs: { train: this.rng.state(), preview: this.previewRng.state() }, extra };
   }
 
   async load(state: SystemState): Promise<void> {
-    const params = this.model.parameters();
-    for (const [k, v] of Object.entries(params)) {
-      const t = state.tensors[`model/${k}`];
-      if (!t || t.shape.join() !== v.shape.join()) {
-        throw new DalError(`checkpoint does not match the config: weight ${k} is ${t ? `[${t.shape}]` : 'missing'}, the config needs [${v.shape}]`);
-      }
-      v.assign(t);
-    }
+    loadModule('model', this.model, state.tensors);
     const extra = state.extra as TeacherExtra;
     this.ema.load(state.tensors, extra.emaUpdates, 'ema');
     await restoreOptimizer(this.optimizer, state.tensors);

@@ -16,12 +16,13 @@ import type { Metrics } from '../core/train/run.ts';
 import { sample, SAMPLER_NAMES } from '../core/diffusion/samplers.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { distancesToNearest, modeMetrics, modesPlot } from './figures.ts';
-import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
+import { analyticPriorConfig, makePrior } from '../core/model/prior.ts';
+import { checkLabel, labelCondition, labelConfig } from './condition.ts';
 
 export const toySampleConfig = z.strictObject({
   type: z.literal('toy-sample'),
-  prior: priorConfig,
-  schedule: scheduleConfig.prefault({ type: 'cosine' }),
+  /** The analytic prior, with its noise schedule. */
+  prior: analyticPriorConfig,
   /** Number of samples. */
   n: count().default(4096),
   sampler: z.enum(SAMPLER_NAMES as ['ddpm', 'ddim', 'heun']).default('ddim'),
@@ -45,7 +46,7 @@ export class ToySampleSystem implements System {
     readonly cfg: ToySampleConfig,
     private readonly ctx: SystemContext,
   ) {
-    this.prior = makePrior(cfg.prior, cfg.schedule);
+    this.prior = makePrior(cfg.prior).model;
     labelCondition(cfg.label, 0, this.prior.numComponents); // validates the label
     this.rng = new Rng(ctx.seed);
   }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadTensor, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import type { Scalar } from '../core/train/config/scalar.ts';
 import { count } from '../core/train/config/schema.ts';
@@ -20,20 +20,24 @@ import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { Rng } from '../core/rng.ts';
 import type { Metrics } from '../core/train/run.ts';
 import { sds } from '../core/diffusion/sds.ts';
+import { weightedLoss } from '../core/train/weighted-loss.ts';
 import type { System, SystemContext, SystemState } from '../core/train/trainer.ts';
 import { distancesTo, distancesToNearest, fractionWithin, median, modeMetrics, modesPlot } from './figures.ts';
-import { checkLabel, labelCondition, labelConfig, makePrior, priorConfig, scheduleConfig } from './prior.ts';
+import { analyticPriorConfig, makePrior } from '../core/model/prior.ts';
+import { checkLabel, labelCondition, labelConfig } from './condition.ts';
 
 export const toySdsConfig = z.strictObject({
   type: z.literal('toy-sds'),
-  prior: priorConfig,
-  schedule: scheduleConfig.prefault({ type: 'cosine' }),
+  /** The analytic prior, with its noise schedule. */
+  prior: analyticPriorConfig,
   /** Number of particles, drawn from N(0, initStd² I). */
   particles: count().default(512),
   initStd: z.number().positive().default(1),
   /** Component to condition on (null: unconditional). */
   label: labelConfig,
   sds: sdsConfig,
+  /** The weight λ of each loss term (threestudio's lambda_*); the toy has one, `sds`. */
+  lambdas: z.strictObject({ sds: z.number().min(0).default(1) }).prefault({}),
   optimizer: optimizerConfig,
   /** Radius around the target (or nearest) mode counted as "at the mode" in the metrics. */
   radius: z.number().positive().default(0.3),
@@ -51,7 +55,7 @@ export class ToySdsSystem implements System {
     readonly cfg: ToySdsConfig,
     private readonly ctx: SystemContext,
   ) {
-    this.prior = makePrior(cfg.prior, cfg.schedule);
+    this.prior = makePrior(cfg.prior).model;
     const root = new Rng(ctx.seed);
     const init = root.fork();
     this.rng = root.fork();
@@ -70,19 +74,22 @@ export class ToySdsSystem implements System {
     }
     setLearningRate(this.optimizer, lr);
     let terms: Record<string, number> = {};
+    let losses: Record<string, number> = {};
     tf.tidy(() => {
       this.optimizer.minimize(
         () => {
           const r = sds(this.prior, this.x, { tMin, tMax, weighting: s.weighting, cfgScale, cond: this.cond, gradClip: s.gradClip }, this.rng);
           terms = r.terms;
-          return r.loss;
+          const w = weightedLoss({ sds: r.loss }, this.cfg.lambdas);
+          losses = w.log;
+          return w.loss;
         },
         false,
         [this.x],
       );
     });
     const out: Record<string, number> = {
-      'loss/sds': terms.sds,
+      ...losses,
       'sds/gradNorm': terms.gradNorm,
       'sds/tMean': terms.tMean,
       'sds/wMean': terms.wMean,
@@ -103,11 +110,7 @@ export class ToySdsSystem implements System {
   }
 
   async load(state: SystemState): Promise<void> {
-    const p = state.tensors.particles;
-    if (!p || p.shape.join() !== this.x.shape.join()) {
-      throw new DalError(`checkpoint does not match the config: particles [${p?.shape}] vs [${this.x.shape}]`);
-    }
-    this.x.assign(p);
+    loadTensor('particles', this.x, state.tensors);
     await restoreOptimizer(this.optimizer, state.tensors);
     this.rng = Rng.fromState(state.rngs.sds);
   }

@@ -7,10 +7,12 @@ import { nativeKernelNames } from '../../src/backend/native.ts';
 import { expectSameOnBoth, randn } from './compare.ts';
 
 describe.runIf(nativeAvailable())('native backend fallback', () => {
-  it('registers every cpu kernel for native', () => {
+  it("registers every cpu kernel for native, plus dal's own (GroupNorm+SiLU and its backward)", () => {
     const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName).sort();
-    const native = tf.getKernelsForBackend('native').map((k) => k.kernelName).sort();
-    expect(native).toEqual(cpu);
+    const native = tf.getKernelsForBackend('native').map((k) => k.kernelName);
+    expect(native.filter((k) => !k.startsWith('Dal')).sort()).toEqual(cpu);
+    expect(native.filter((k) => k.startsWith('Dal')).sort()).toEqual(['DalGroupNormSilu', 'DalGroupNormSiluGrad']);
+    expect(nativeKernelNames()).toContain('DalGroupNormSilu');
     expect(nativeKernelNames()).toContain('Conv2DBackpropFilter');
   });
 

@@ -57,8 +57,8 @@ function changedFraction(a: Buffer, b: Buffer): number {
 }
 
 describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
-  const base = fs.mkdtempSync(join(tmpdir(), 'dal-view-browser-'));
-  const runDir = join(base, 'runs', 'dreamfusion-torus');
+  let base: string;
+  let runDir: string;
   let viewer: Viewer;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
@@ -67,6 +67,8 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
+    base = fs.mkdtempSync(join(tmpdir(), 'dal-view-browser-'));
+    runDir = join(base, 'runs', 'dreamfusion-torus');
     ({ vertices } = (await writeRun(runDir, { tags: [], steps: 400, finished: false, mesh: [48, 24], turntable: true })) as { vertices: number });
     // The run is in progress: this process plays its trainer (run.pid), logging every 10 steps up to step 100.
     fs.writeFileSync(join(runDir, PID_FILE), `${JSON.stringify({ pid: process.pid, host: hostname() })}\n`);
@@ -91,7 +93,7 @@ describe.skipIf(missing !== undefined)('dal view in Chromium', () => {
     writer?.close();
     await browser?.close();
     await viewer?.close();
-    fs.rmSync(base, { recursive: true, force: true });
+    if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 
   const canvasShot = () => page.locator('#mesh-viewport canvas').screenshot();

@@ -8,22 +8,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DalAddon } from '../addon.ts';
 import type { BufferPool } from '../pool.ts';
 
-/** The addon functions of native/src/elementwise.cc and reduce.cc (see the comments there for the layouts). */
-export interface ElementwiseAddon {
-  binaryOp(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
-  unaryOp(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
-  addN(xs: Float32Array[], out: Float32Array): void;
-  reduce(op: number, x: Float32Array, outer: number, r: number, inner: number, out: Float32Array): void;
-  softmax(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
-  transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
-  /** dst[dstOffset + Σ i·dstStrides] = src[srcOffset + Σ i·srcStrides] for every multi-index i < dims. */
-  stridedCopy(
-    src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[],
-    dims: number[],
-  ): void;
-}
-
-/** What the kernels need from the addon (DalAddon in addon.ts extends ElementwiseAddon). */
+/** What the kernels need from the addon: all of it (the one typed interface, `DalAddon` in addon.ts). */
 export type KernelAddon = DalAddon;
 
 const ELEMENTWISE_FUNCTIONS = ['binaryOp', 'unaryOp', 'addN', 'reduce', 'softmax', 'transpose', 'stridedCopy'] as const;

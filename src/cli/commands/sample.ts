@@ -19,7 +19,7 @@ import { sample, SAMPLER_NAMES, type SamplerName } from '../../core/diffusion/sa
 import { evaluatedGuidance, isModelDir, loadModel, MODEL_MANIFEST } from '../../core/model/model-dir.ts';
 import { promptVocabulary } from '../../core/data/conditional.ts';
 import { checkPromptWords } from '../../core/text/tokenizer.ts';
-import { makePrior } from '../../toy/prior.ts';
+import { makePrior } from '../../core/model/prior.ts';
 import { isGeneratorDir, loadGenerator } from '../../distill/export.ts';
 import type { Condition } from '../../core/diffusion/denoiser.ts';
 import { BACKEND_NAMES, setupBackend, type BackendName } from '../backend.ts';
@@ -64,8 +64,8 @@ export const models: ModelLoader[] = [
     describe: 'ring8 (analytic: 8 Gaussians of std 0.1 on the circle of radius 2, cosine schedule)',
     accepts: (spec) => spec === 'ring8',
     load: () => {
-      const d = makePrior({ type: 'ring', n: 8, radius: 2, std: 0.1 }, { type: 'cosine' });
-      return { denoiser: d, numLabels: d.numComponents, dispose: () => {} };
+      const prior = makePrior({ type: 'ring', n: 8, radius: 2, std: 0.1 });
+      return { denoiser: prior, numLabels: prior.numLabels, guidance: prior.guidance, dispose: () => prior.dispose() };
     },
   },
   {

@@ -67,5 +67,8 @@ function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => process.stderr.write(`dal view: no browser opener (${cmd}) found; open ${url} yourself\n`));
+  child.on('exit', (code) => {
+    if (code) process.stderr.write(`dal view: ${cmd} could not open a browser (exit code ${code}); open ${url} yourself\n`);
+  });
   child.unref();
 }

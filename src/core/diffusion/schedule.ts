@@ -6,9 +6,14 @@
  * (`ddimTimesteps` gives the usual grid), and losses draw t themselves.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as z from 'zod';
 
-/** Typed config of a schedule; maps 1:1 onto `cosineSchedule` / `linearSchedule`. */
-export type ScheduleConfig = { type: 'cosine' } | { type: 'linear'; betaStart?: number; betaEnd?: number };
+/** The config of a schedule (zod; the type is inferred); maps 1:1 onto `cosineSchedule` / `linearSchedule`. */
+export const scheduleConfig = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('cosine') }),
+  z.strictObject({ type: z.literal('linear'), betaStart: z.number().positive().optional(), betaEnd: z.number().positive().optional() }),
+]);
+export type ScheduleConfig = z.infer<typeof scheduleConfig>;
 
 export interface Schedule {
   readonly name: string;

@@ -7,16 +7,18 @@
  * ε ~ N(0, I) (`normalTensor(x.shape)`). A test recomputes g from the same stream.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as z from 'zod';
 import { detachedTargetLoss, meanSampleNorm } from './detached-target.ts';
 import { withGuidance } from './guidance.ts';
 import type { Condition, Denoiser } from './denoiser.ts';
 import { perSample } from './parameterization.ts';
 import type { Rng } from '../rng.ts';
 
-/** w(t): σ² (DreamFusion's 1 − ᾱ), 1, or α·σ² = √ᾱ(1 − ᾱ) (Fantasia3D, Chen et al. 2023). */
-export type SdsWeighting = 'sigma2' | 'uniform' | 'fantasia3d';
+/** w(t): σ² (DreamFusion's 1 − ᾱ), 1, or α·σ² = √ᾱ(1 − ᾱ) (Fantasia3D, Chen et al. 2023); the config's enum. */
+export const sdsWeighting = z.enum(['sigma2', 'uniform', 'fantasia3d']);
+export type SdsWeighting = z.infer<typeof sdsWeighting>;
 
-export const SDS_WEIGHTINGS: readonly SdsWeighting[] = ['sigma2', 'uniform', 'fantasia3d'];
+export const SDS_WEIGHTINGS: readonly SdsWeighting[] = sdsWeighting.options;
 
 export interface SdsOptions {
   /** t ~ U[tMin, tMax] per sample; plain numbers (a trainer evaluates its schedules each step) */

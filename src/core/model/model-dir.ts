@@ -5,7 +5,6 @@
  * metrics, a tfjs `weightsManifest` (names, shapes, dtypes; float16 storage as tfjs quantization), and the size and
  * SHA-256 of every weight file. Loading checks all of it and names the offending file when anything is off.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +13,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { freeze } from '../nn/module.ts';
 import { Rng } from '../rng.ts';
 import { makeSchedule, type ScheduleConfig } from '../diffusion/schedule.ts';
-import { float16Bits } from './float16.ts';
+import { packTensors, readBlob, writeBlob } from '../io/tensor-blob.ts';
 import { UNetDenoiser, type TeacherPrediction, type UNetDenoiserArchitecture } from './unet-denoiser.ts';
 
 export const MODEL_MANIFEST = 'manifest.json';
@@ -70,28 +69,20 @@ export interface SaveModelOptions {
 /** Writes `model` (or `opts.weights` in its layout) as a model directory `dir` (created if needed). */
 export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOptions): ModelManifest {
   const storage = opts.storage ?? 'float32';
-  const params = model.parameters();
-  const entries: WeightEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  for (const [name, v] of Object.entries(params)) {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, v] of Object.entries(model.parameters())) {
     const t = opts.weights ? opts.weights[name] : v;
-    if (!t || t.shape.join() !== v.shape.join()) {
-      throw new Error(`saveDenoiser: weight ${name} must be [${v.shape}], got ${t ? `[${t.shape}]` : 'nothing'}`);
+    if (!t || t.shape.join() !== v.shape.join() || t.dtype !== 'float32') {
+      throw new Error(`saveDenoiser: weight ${name} must be float32 [${v.shape}], got ${t ? `${t.dtype} [${t.shape}]` : 'nothing'}`);
     }
-    const values = t.dataSync() as Float32Array;
-    const entry: WeightEntry = { name, shape: [...v.shape], dtype: 'float32' };
-    if (storage === 'float16') {
-      entry.quantization = { dtype: 'float16', original_dtype: 'float32' };
-      const half = float16Bits(values);
-      chunks.push(new Uint8Array(half.buffer, half.byteOffset, half.byteLength));
-    } else {
-      chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    }
-    entries.push(entry);
+    tensors[name] = t;
   }
-  const blob = Buffer.concat(chunks);
+  const { blob, entries: packed } = packTensors(tensors, { float16: storage === 'float16' });
+  const entries = packed.map(({ name, shape }): WeightEntry =>
+    storage === 'float16' ? { name, shape, dtype: 'float32', quantization: { dtype: 'float16', original_dtype: 'float32' } } : { name, shape, dtype: 'float32' },
+  );
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, WEIGHTS_FILE), blob);
+  const rec = writeBlob(join(dir, WEIGHTS_FILE), blob);
   const manifest: ModelManifest = {
     format: FORMAT,
     version: VERSION,
@@ -106,7 +97,7 @@ export function saveDenoiser(dir: string, model: UNetDenoiser, opts: SaveModelOp
     metrics: opts.metrics ?? {},
     createdAt: new Date().toISOString(),
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: entries }],
-    files: [{ path: WEIGHTS_FILE, bytes: blob.byteLength, sha256: sha256(blob) }],
+    files: [{ path: WEIGHTS_FILE, ...rec }],
   };
   writeManifest(dir, manifest);
   return manifest;
@@ -232,16 +223,9 @@ export function loadModel(dir: string, opts: LoadModelOptions = {}): LoadedModel
     const buffers: Uint8Array[] = [];
     for (const group of m.weightsManifest) {
       for (const p of group.paths) {
-        const file = join(dir, p);
         const rec = m.files.find((f) => f.path === p);
         if (!rec) throw new DalError(`${manifestPath} lists no SHA-256 for weight file ${p}`);
-        if (!existsSync(file)) throw new DalError(`weight file missing: ${file} (named by ${manifestPath})`);
-        const bytes = readFileSync(file);
-        if (bytes.byteLength !== rec.bytes) {
-          throw new DalError(`corrupt model: ${file} has ${bytes.byteLength} bytes, ${manifestPath} says ${rec.bytes} (truncated or replaced?)`);
-        }
-        if (sha256(bytes) !== rec.sha256) throw new DalError(`corrupt model: ${file} does not match the SHA-256 in ${manifestPath}`);
-        buffers.push(bytes);
+        buffers.push(readBlob(join(dir, p), rec, manifestPath, 'model'));
       }
     }
     const blob = Buffer.concat(buffers);
@@ -267,8 +251,4 @@ export function isModelDir(dir: string): boolean {
 /** Writes a model directory's manifest (atomically). */
 export function writeManifest(dir: string, m: ModelManifest): void {
   writeFileAtomic(join(dir, MODEL_MANIFEST), `${JSON.stringify(m, null, 1)}\n`);
-}
-
-function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }

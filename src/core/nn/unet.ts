@@ -4,6 +4,8 @@
  * PyTorch peer (`peer_torch.py`), in NHWC.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as z from 'zod';
+import { count } from '../train/config/schema.ts';
 import type { Rng } from '../rng.ts';
 import { silu } from './activations.ts';
 import { AttentionBlock } from './attention.ts';
@@ -15,36 +17,32 @@ import { ModuleBase, type ModuleEntries } from './module.ts';
 import { ResBlock } from './resblock.ts';
 import { upsampleNearest2x } from './resample.ts';
 
-export interface UNetConfig {
+/**
+ * The U-Net's config (zod; the type is inferred from it). The defaults are a teacher's (what a config may omit);
+ * `defaultUNetConfig` is the benchmark workload.
+ */
+export const unetConfig = z.strictObject({
   /** image channels (input and predicted ε) */
-  inChannels: number;
+  inChannels: count().default(1),
   /** input height = width */
-  resolution: number;
+  resolution: count().default(32),
   /** base channel count */
-  channels: number;
+  channels: count().default(32),
   /** channel multiplier per level; the resolution halves between levels */
-  channelMult: number[];
+  channelMult: z.array(count()).min(1).default([1, 2, 2]),
   /** residual blocks per level on the way down (one more on the way up) */
-  numResBlocks: number;
+  numResBlocks: count().default(1),
   /** resolutions at which a self-attention block follows each residual block */
-  attentionResolutions: number[];
+  attentionResolutions: z.array(count()).default([]),
   /** number of class labels; the embedding table has one more row, the null class; 0 = unconditional */
-  numClasses: number;
+  numClasses: z.int().min(0).default(0),
   /** GroupNorm groups */
-  groups: number;
-}
+  groups: count().default(8),
+});
+export type UNetConfig = z.output<typeof unetConfig>;
 
-/** The workload U-Net: 1,822,849 parameters. */
-export const defaultUNetConfig: Readonly<UNetConfig> = {
-  inChannels: 1,
-  resolution: 32,
-  channels: 32,
-  channelMult: [1, 2, 2],
-  numResBlocks: 2,
-  attentionResolutions: [8],
-  numClasses: 10,
-  groups: 8,
-};
+/** The workload U-Net (../shared/bench/WORKLOADS.md): 1,822,849 parameters. */
+export const defaultUNetConfig: Readonly<UNetConfig> = unetConfig.parse({ numResBlocks: 2, attentionResolutions: [8], numClasses: 10 });
 
 /** One step of the down or up path: a residual block (+ attention), or a resampling convolution. */
 class UNetBlock extends ModuleBase {

@@ -7,12 +7,13 @@
  * that a latest checkpoint corrupted after the fact (a bad disk, a hand edit) does not lose the run: `resumeCheckpoint`
  * falls back to it with a warning naming the bad file.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DalError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { packTensors, readBlob, unpackTensors, writeBlob, type BlobEntry } from '../io/tensor-blob.ts';
+import type { Module } from '../nn/module.ts';
 import type { RngState } from '../rng.ts';
 
 export const MANIFEST = 'manifest.json';
@@ -20,8 +21,6 @@ export const MANIFEST = 'manifest.json';
 export const PREVIOUS_MANIFEST = 'manifest.previous.json';
 const FORMAT = 'dal-checkpoint';
 const VERSION = 1;
-
-type Dtype = 'float32' | 'int32';
 
 /** What a checkpoint holds. Tensor names must be unique; their order is preserved. */
 export interface CheckpointData {
@@ -33,14 +32,6 @@ export interface CheckpointData {
   extra?: unknown;
 }
 
-interface TensorEntry {
-  name: string;
-  dtype: Dtype;
-  shape: number[];
-  offset: number;
-  bytes: number;
-}
-
 interface Manifest {
   format: typeof FORMAT;
   version: number;
@@ -48,7 +39,7 @@ interface Manifest {
   savedAt: string;
   data: string;
   sha256: string;
-  tensors: TensorEntry[];
+  tensors: BlobEntry[];
   rngs: Record<string, RngState>;
   extra?: unknown;
 }
@@ -58,30 +49,16 @@ interface Manifest {
  * are deleted), unless `keepPrevious` is false (a one-off save, e.g. a classifier's).
  */
 export function saveCheckpoint(dir: string, ckpt: CheckpointData, { keepPrevious = true } = {}): void {
-  const entries: TensorEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, t] of Object.entries(ckpt.tensors)) {
-    if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-      throw new Error(`checkpoint: tensor "${name}" has dtype ${t.dtype}; only float32 and int32 are stored`);
-    }
-    const values = t.dataSync() as Float32Array | Int32Array;
-    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    entries.push({ name, dtype: t.dtype, shape: [...t.shape], offset, bytes: bytes.byteLength });
-    chunks.push(bytes);
-    offset += bytes.byteLength;
-  }
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('checkpoint: big-endian hosts are not supported');
-  const blob = Buffer.concat(chunks);
+  const { blob, entries } = packTensors(ckpt.tensors);
   const data = `tensors-${String(ckpt.step).padStart(8, '0')}.bin`;
-  writeFileAtomic(join(dir, data), blob);
+  const rec = writeBlob(join(dir, data), blob);
   const manifest: Manifest = {
     format: FORMAT,
     version: VERSION,
     step: ckpt.step,
     savedAt: new Date().toISOString(),
     data,
-    sha256: createHash('sha256').update(blob).digest('hex'),
+    sha256: rec.sha256,
     tensors: entries,
     rngs: ckpt.rngs,
     extra: ckpt.extra,
@@ -130,24 +107,9 @@ export function loadCheckpoint(dir: string, manifest = MANIFEST): CheckpointData
   if (m?.format !== FORMAT || m.version !== VERSION || !Array.isArray(m.tensors) || typeof m.data !== 'string') {
     throw new DalError(`${manifestPath} is not a dal checkpoint manifest (format ${FORMAT} v${VERSION})`);
   }
-  const dataPath = join(dir, m.data);
-  if (!existsSync(dataPath)) throw new DalError(`checkpoint data file missing: ${dataPath} (named by ${manifestPath})`);
-  const blob = readFileSync(dataPath);
-  const size = m.tensors.reduce((a, e) => a + e.bytes, 0);
-  if (blob.byteLength !== size) {
-    throw new DalError(`corrupt checkpoint: ${dataPath} has ${blob.byteLength} bytes, its manifest says ${size}`);
-  }
-  if (createHash('sha256').update(blob).digest('hex') !== m.sha256) {
-    throw new DalError(`corrupt checkpoint: ${dataPath} does not match the SHA-256 in ${manifestPath}`);
-  }
-  const tensors: Record<string, tf.Tensor> = {};
-  for (const e of m.tensors) {
-    // Copy out of the file buffer so each tensor owns aligned memory.
-    const bytes = blob.subarray(e.offset, e.offset + e.bytes);
-    const values = e.dtype === 'int32' ? new Int32Array(e.bytes / 4) : new Float32Array(e.bytes / 4);
-    new Uint8Array(values.buffer).set(bytes);
-    tensors[e.name] = tf.tensor(values, e.shape, e.dtype);
-  }
+  const bytes = m.tensors.reduce((a, e) => a + e.bytes, 0);
+  const blob = readBlob(join(dir, m.data), { bytes, sha256: m.sha256 }, manifestPath, 'checkpoint');
+  const tensors = unpackTensors(blob, m.tensors);
   return { step: m.step, tensors, rngs: m.rngs, extra: m.extra };
 }
 
@@ -186,6 +148,43 @@ export function resumeCheckpoint(dir: string, warn: (msg: string) => void): Chec
 export function checkpointMtime(dir: string): number {
   const p = join(dir, MANIFEST);
   return existsSync(p) ? statSync(p).mtimeMs : 0;
+}
+
+/** A module, or variables by name (e.g. an EMA's shadow weights), as `moduleTensors` / `loadModule` take them. */
+export type VariableSet = Module | Record<string, tf.Variable>;
+
+function variablesOf(m: VariableSet): Record<string, tf.Variable> {
+  return typeof (m as Module).parameters === 'function' ? (m as Module).parameters() : (m as Record<string, tf.Variable>);
+}
+
+/**
+ * A module's weights as named copies `<prefix>/<name>`, for `CheckpointData.tensors` (the caller — the trainer —
+ * disposes them). A system with several modules saves them under distinct prefixes (`generator`, `fakeScore`, …).
+ */
+export function moduleTensors(prefix: string, m: VariableSet): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(variablesOf(m)).map(([k, v]) => [`${prefix}/${k}`, v.clone()]));
+}
+
+/**
+ * Assigns the checkpoint tensors `<prefix>/<name>` to the module's variables (what `moduleTensors` saved).
+ * @throws DalError naming the first missing or mis-shaped tensor
+ */
+export function loadModule(prefix: string, m: VariableSet, tensors: Record<string, tf.Tensor>): void {
+  for (const [k, v] of Object.entries(variablesOf(m))) loadTensor(`${prefix}/${k}`, v, tensors);
+}
+
+/**
+ * Assigns checkpoint tensor `name` to one variable (particles, a single weight), shape-checked.
+ * @throws DalError naming the tensor when it is missing or its shape differs
+ */
+export function loadTensor(name: string, v: tf.Variable, tensors: Record<string, tf.Tensor>): void {
+  const t = tensors[name];
+  if (!t || t.shape.join() !== v.shape.join()) {
+    throw new DalError(
+      `checkpoint does not match the config: tensor ${name} is ${t ? `[${t.shape}]` : 'missing'}, the config needs [${v.shape}]`,
+    );
+  }
+  v.assign(t);
 }
 
 /** Adam's bias-correction accumulators (β₁ᵗ, β₂ᵗ): tfjs recomputes them with pow() on setWeights, which differs from

@@ -4,6 +4,7 @@
  * n-th update (n = 0, 1, …), so that after a short run the average is not dominated by the initial weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { loadModule, moduleTensors } from './checkpoint.ts';
 
 export class Ema {
   /** The averaged weights, by parameter name (same names and shapes as the tracked variables). */
@@ -56,21 +57,15 @@ export class Ema {
 
   /** Copies of the shadow weights (`<prefix>/<name>`; the caller disposes them). */
   tensors(prefix = 'ema'): Record<string, tf.Tensor> {
-    return Object.fromEntries(Object.entries(this.shadow).map(([k, v]) => [`${prefix}/${k}`, v.clone()]));
+    return moduleTensors(prefix, this.shadow);
   }
 
   /**
    * Restores the shadow weights saved by `tensors()` and the update count.
-   * @throws Error naming the first missing or mis-shaped weight
+   * @throws DalError naming the first missing or mis-shaped weight
    */
   load(tensors: Record<string, tf.Tensor>, updates: number, prefix = 'ema'): void {
-    for (const [k, s] of Object.entries(this.shadow)) {
-      const t = tensors[`${prefix}/${k}`];
-      if (!t || t.shape.join() !== s.shape.join()) {
-        throw new Error(`EMA weight ${prefix}/${k}: expected [${s.shape}], got ${t ? `[${t.shape}]` : 'nothing'}`);
-      }
-      s.assign(t);
-    }
+    loadModule(prefix, this.shadow, tensors);
     this.updates = updates;
   }
 

@@ -84,7 +84,6 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
   // On resume, TensorBoard drops the killed run's events logged after the checkpoint (they are logged again).
   const writer = new SummaryWriter(run.root, start > 0 ? { purgeStep: start } : {});
   const interrupt = catchInterrupts();
-  const unmarkRunning = run.markRunning();
   const progress = opts.progress?.(start) ?? createProgress({ total: cfg.steps, start, label: opts.label });
   const save = async (step: number) => {
     const st = await system.state();
@@ -95,6 +94,8 @@ export async function train(system: System, cfg: TrainerConfig, ctx: SystemConte
     }
   };
   const imageDue = (done: number) => done === cfg.steps || (cfg.imageEvery > 0 && done % cfg.imageEvery === 0);
+  // run.pid while this session trains (for dal view's running / failed), removed however it ends.
+  const unmarkRunning = run.markRunning();
 
   try {
     // Every event file carries the config (a resumed run writes a new file).

@@ -102,8 +102,9 @@ export class MeshView {
   /** Remembers the view that shows the whole mesh as the reset view, and goes there unless the user moved away. */
   frame() {
     const box = new THREE.Box3().setFromObject(this.object);
-    const sphere = box.getBoundingSphere(new THREE.Sphere());
-    const r = sphere.radius || 1;
+    // An empty export (no density above the threshold) has no box: frame the unit sphere.
+    const sphere = box.isEmpty() ? new THREE.Sphere(new THREE.Vector3(), 1) : box.getBoundingSphere(new THREE.Sphere());
+    const r = sphere.radius > 0 ? sphere.radius : 1;
     const dist = (r / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2))) * 0.95;
     this.home.target.copy(sphere.center);
     this.home.position.copy(sphere.center).add(new THREE.Vector3(0.5, 0.75, 1).normalize().multiplyScalar(dist));

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DalError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { cosineSchedule } from '../../../src/core/diffusion/schedule.ts';
-import { float16Bits, toFloat16Bits } from '../../../src/core/model/float16.ts';
+import { float16Bits, toFloat16Bits } from '../../../src/core/io/float16.ts';
 import { loadModel, readModelManifest, saveDenoiser, updateModelMetrics } from '../../../src/core/model/model-dir.ts';
 import { UNetDenoiser } from '../../../src/core/model/unet-denoiser.ts';
 
@@ -144,7 +144,7 @@ describe('model checkpoint', () => {
   it('refuses a missing weight file, a missing manifest, and a manifest of another format', () => {
     const { dir, model } = saved();
     rmSync(join(dir, 'weights.bin'));
-    expect(dalError(() => loadModel(dir)).message).toMatch(/weight file missing: .*weights\.bin/);
+    expect(dalError(() => loadModel(dir)).message).toMatch(/model data file missing: .*weights\.bin/);
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, kind: 'vae' }));
     expect(dalError(() => loadModel(dir)).message).toMatch(/manifest\.json is not a dal unet-denoiser manifest/);

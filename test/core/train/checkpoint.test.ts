@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import {
   hasCheckpoint,
   loadCheckpoint,
+  loadModule,
+  loadTensor,
+  moduleTensors,
   MANIFEST,
   PREVIOUS_MANIFEST,
   resumeCheckpoint,
@@ -190,6 +193,30 @@ describe('checkpoint', () => {
     tf.dispose([x0, xa, xc, target]);
     optA.dispose();
     optC.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('moduleTensors / loadModule: a module saved under a prefix restores exactly; a mis-shaped or missing tensor is named', () => {
+    const before = tf.memory().numTensors;
+    const v = (t: () => tf.Tensor) => tf.tidy(() => tf.variable(t()));
+    const a = { w: v(() => tf.tensor2d([[1, 2], [3, 4]])), b: v(() => tf.tensor1d([5])) };
+    const c = { w: v(() => tf.zeros([2, 2])), b: v(() => tf.zeros([1])) };
+    const module = { parameters: () => a, dispose: () => tf.dispose(Object.values(a)) };
+    const saved = moduleTensors('generator', module);
+    expect(Object.keys(saved)).toEqual(['generator/w', 'generator/b']);
+    const dir = tmp();
+    saveCheckpoint(dir, { step: 1, tensors: saved, rngs: {} });
+    tf.dispose(Object.values(saved));
+    const ck = loadCheckpoint(dir);
+    loadModule('generator', c, ck.tensors);
+    expect(Array.from(c.w.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(c.b.dataSync())).toEqual([5]);
+    expect(() => loadModule('fakeScore', c, ck.tensors)).toThrow(/tensor fakeScore\/w is missing/);
+    const wide = { w: v(() => tf.zeros([2, 3])) };
+    expect(() => loadModule('generator', wide, ck.tensors)).toThrow(DalError);
+    expect(() => loadModule('generator', wide, ck.tensors)).toThrow(/tensor generator\/w is \[2,2\], the config needs \[2,3\]/);
+    expect(() => loadTensor('generator/b', c.b, ck.tensors)).not.toThrow();
+    tf.dispose([...Object.values(ck.tensors), ...Object.values(a), ...Object.values(c), wide.w]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

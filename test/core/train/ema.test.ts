@@ -34,7 +34,7 @@ describe('Ema', () => {
     other.load(saved, ema.updates);
     expect(other.updates).toBe(200);
     expect(other.shadow.w.dataSync()[0]).toBe(ema.shadow.w.dataSync()[0]);
-    expect(() => other.load({}, 0)).toThrow(/EMA weight ema\/w/);
+    expect(() => other.load({}, 0)).toThrow(/tensor ema\/w is/);
     tf.dispose(Object.values(saved));
     other.shadow.w.dispose();
     ema.dispose();
