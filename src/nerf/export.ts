@@ -12,7 +12,7 @@ import { imageGrid, writePng, type RgbaImage } from '../core/io/png.ts';
 import { loadClassifier } from '../core/metrics/classifier.ts';
 import { DalError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
-import { hasCheckpoint, loadCheckpoint } from '../core/train/checkpoint.ts';
+import { hasCheckpoint, loadCheckpoint, loadModule } from '../core/train/checkpoint.ts';
 import type { Metrics, RunDir } from '../core/train/run.ts';
 import { turntableCameras } from './camera.ts';
 import { makeField, type DreamfusionConfig } from './dreamfusion-config.ts';
@@ -91,13 +91,7 @@ export async function exportCheckpoint(run: RunDir, cfg: DreamfusionConfig, opts
   const field = makeField(cfg.field, new Rng(0));
   const ckpt = loadCheckpoint(run.checkpoints);
   try {
-    for (const [name, v] of Object.entries(field.parameters())) {
-      const t = ckpt.tensors[`field/${name}`];
-      if (!t || t.shape.join() !== v.shape.join()) {
-        throw new DalError(`${run.checkpoints}: field/${name} is [${t?.shape ?? 'missing'}], the config's field needs [${v.shape}]`);
-      }
-      v.assign(t);
-    }
+    loadModule('field', field, ckpt.tensors);
     return await exportRun(run.root, field, cfg, target, opts);
   } finally {
     tf.dispose(Object.values(ckpt.tensors));
