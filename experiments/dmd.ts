@@ -226,8 +226,11 @@ function render(): string {
       const ratio = Number(speed.onestep_samples_per_s) / Number(speed.ddim50_samples_per_s);
       lines.push('', `One-step vs DDIM-50: **${ratio.toFixed(1)}×** the samples per second (batch ${speed.batch}, median of ${speed.reps}).`);
     }
-    lines.push('', `Samples (first 100, columns = classes): one-step \`experiments/dmd/${name}-onestep.png\`, teacher DDIM-50 \`experiments/dmd/${name}-ddim50.png\`.`, '');
-    lines.push('![one-step](dmd/' + name + '-onestep.png) ![DDIM-50](dmd/' + name + '-ddim50.png)', '');
+    // With --teacher-50-from-manifest no DDIM-50 samples are drawn here: the teachers table's grid stands beside ours.
+    const teacherGrid = [100, 500, 1000].map((k) => `teachers/grids/${name}-unet-ddim50-cfg${info.cfg}-n${k}-seed0.png`).find((f) => existsSync(join('experiments', f)));
+    const ddim50 = existsSync(join(OUT, `${name}-ddim50.png`)) ? `dmd/${name}-ddim50.png` : (teacherGrid ?? '(no grid)');
+    lines.push('', `Samples (first 100, columns = classes): one-step \`experiments/dmd/${name}-onestep.png\`, teacher DDIM-50 \`experiments/${ddim50}\`.`, '');
+    lines.push(`![one-step](dmd/${name}-onestep.png) ![DDIM-50](${ddim50})`, '');
     const curve = trainingCurve(`training/${name}-dmd`);
     if (curve.length) {
       lines.push(`Training curve (\`training/${name}-dmd\`, TensorBoard scalars):`, '', '| step | loss/dm | loss/regression | loss/fake | train/seconds |', '| --- | --- | --- | --- | --- |');

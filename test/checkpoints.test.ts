@@ -10,12 +10,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../src/core/metrics/classifier.ts';
 import { Rng } from '../src/core/rng.ts';
-import { loadModel, MODEL_MANIFEST } from '../src/core/model/model-dir.ts';
-import { isFrozen } from '../src/core/nn/module.ts';
+import { loadModel, MODEL_MANIFEST, readModelManifest } from '../src/core/model/model-dir.ts';
+import { countParameters, isFrozen } from '../src/core/nn/module.ts';
+import { loadGenerator } from '../src/distill/export.ts';
 
 const ROOT = 'checkpoints';
 const dirs = readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, MODEL_MANIFEST)));
-const isTeacher = (d: string) => (JSON.parse(readFileSync(join(ROOT, d, MODEL_MANIFEST), 'utf8')) as { format?: string }).format === 'dal-model';
+const manifestOf = (d: string) => JSON.parse(readFileSync(join(ROOT, d, MODEL_MANIFEST), 'utf8')) as { format?: string; kind?: string };
+const isModel = (d: string) => manifestOf(d).format === 'dal-model';
+const isTeacher = (d: string) => isModel(d) && manifestOf(d).kind === 'unet-denoiser';
+const isGenerator = (d: string) => isModel(d) && manifestOf(d).kind === 'onestep-generator';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -43,7 +47,24 @@ describe('shipped checkpoints', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it.each(dirs.filter((d) => !isTeacher(d)))('%s: loads as a classifier', (d) => {
+  it.each(dirs.filter(isGenerator))('%s: loads as a one-step generator (frozen) of its recorded teacher and draws finite images', (d) => {
+    const before = tf.memory().numTensors;
+    const { generator, manifest } = loadGenerator(join(ROOT, d));
+    expect(countParameters(generator)).toBe(manifest.parameters);
+    expect(isFrozen(generator.net)).toBe(true);
+    // the source teacher it was distilled from is the shipped one (its weights' SHA-256)
+    const teacher = readModelManifest(manifest.source.teacher);
+    expect(manifest.source.sha256).toBe(teacher.files[0].sha256);
+    const cond = generator.net.conditioning === 'prompt' ? { prompts: ['a red cube, side view', 'a blue torus, front view'] } : { labels: Int32Array.from([3, 7]) };
+    const x = generator.draw(2, cond, new Rng(0));
+    expect(x.shape).toEqual([2, ...generator.sampleShape]);
+    expect(Array.from(x.dataSync()).every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
+    x.dispose();
+    generator.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(dirs.filter((d) => !isModel(d)))('%s: loads as a classifier', (d) => {
     const { model, info } = loadClassifier(join(ROOT, d));
     expect(info.format).toBe('dal-classifier');
     model.dispose();

@@ -10,6 +10,8 @@
  *    samples, the others on fresh ones.
  * The generator loss is the mean over elements ½·mean(g²) (the paper's mean reduction), so λ_reg compares with it
  * directly. The teacher is never updated (its variables are outside every optimizer's list; a test checks it).
+ * (Over 300 lines: the generator step, the fake-score steps, the regression distance, checkpoints and previews all
+ * work on the same fields of one system; split apart they would scatter one algorithm.)
  */
 import { relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -30,7 +32,7 @@ import { teacherKind } from '../core/metrics/evaluate-model.ts';
 import { freeze } from '../core/nn/module.ts';
 import type { UNetDenoiser } from '../core/model/unet-denoiser.ts';
 import { Rng } from '../core/rng.ts';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadModule, moduleTensors, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import { count, scalar } from '../core/train/config/schema.ts';
 import type { Metrics } from '../core/train/run.ts';
@@ -250,26 +252,19 @@ export class DmdSystem implements System {
   }
 
   async state(): Promise<SystemState> {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(this.generator.parameters())) tensors[`generator/${k}`] = v.clone();
-    for (const [k, v] of Object.entries(this.fake.net.parameters())) tensors[`fake/${k}`] = v.clone();
-    Object.assign(tensors, await optimizerTensors(this.optimizer, 'optimizer'), await optimizerTensors(this.fake.optimizer, 'fakeOptimizer'));
+    const tensors = {
+      ...moduleTensors('generator', this.generator.parameters()),
+      ...moduleTensors('fake', this.fake.net),
+      ...(await optimizerTensors(this.optimizer, 'optimizer')),
+      ...(await optimizerTensors(this.fake.optimizer, 'fakeOptimizer')),
+    };
     const extra: DmdExtra = { seconds: this.seconds, lossEma: this.lossEma, done: this.done };
     return { tensors, rngs: { train: this.rng.state(), fake: this.fakeRng.state(), preview: this.previewRng.state() }, extra };
   }
 
   async load(state: SystemState): Promise<void> {
-    const assign = (prefix: string, params: Record<string, tf.Variable>) => {
-      for (const [k, v] of Object.entries(params)) {
-        const t = state.tensors[`${prefix}/${k}`];
-        if (!t || t.shape.join() !== v.shape.join()) {
-          throw new DalError(`checkpoint does not match the config: ${prefix} weight ${k} is ${t ? `[${t.shape}]` : 'missing'}, the teacher needs [${v.shape}]`);
-        }
-        v.assign(t);
-      }
-    };
-    assign('generator', this.generator.parameters());
-    assign('fake', this.fake.net.parameters());
+    loadModule('generator', this.generator.parameters(), state.tensors);
+    loadModule('fake', this.fake.net, state.tensors);
     await restoreOptimizer(this.optimizer, state.tensors, 'optimizer');
     await restoreOptimizer(this.fake.optimizer, state.tensors, 'fakeOptimizer');
     this.rng = Rng.fromState(state.rngs.train);

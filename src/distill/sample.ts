@@ -6,8 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Condition } from '../core/diffusion/denoiser.ts';
 import { balancedConditions } from '../core/data/conditional.ts';
-import { parsePrompt } from '../core/data/shapes/dataset.ts';
-import type { TeacherSamples } from '../core/metrics/evaluate-model.ts';
+import { requestedClasses, type TeacherSamples } from '../core/metrics/evaluate-model.ts';
 import { Rng } from '../core/rng.ts';
 import type { OneStepGenerator } from './generator.ts';
 
@@ -41,13 +40,6 @@ export function sampleGenerator(g: OneStepGenerator, o: GeneratorSampleOptions):
     x.dispose();
     o.onChunk?.(start + m, o.n);
   }
-  const requested: Record<string, Int32Array> = {};
-  if (conds.labels) {
-    requested.digit = conds.labels;
-  } else {
-    const parsed = conds.prompts!.map((p) => parsePrompt(p)!);
-    requested.shape = Int32Array.from(parsed, (p) => p.shape);
-    requested.color = Int32Array.from(parsed, (p) => p.color);
-  }
+  const requested = requestedClasses(conds);
   return { images, shape: [o.n, ...(g.sampleShape as [number, number, number])], ...conds, requested };
 }

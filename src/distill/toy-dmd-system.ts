@@ -21,7 +21,7 @@ import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { Linear } from '../core/nn/linear.ts';
 import { scatterPlot } from '../core/plot/scatter.ts';
 import { Rng } from '../core/rng.ts';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadModule, moduleTensors, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, optimizerConfig, setLearningRate } from '../core/train/config/optimizer.ts';
 import { count } from '../core/train/config/schema.ts';
 import type { Metrics } from '../core/train/run.ts';
@@ -196,26 +196,20 @@ export class ToyDmdSystem implements System {
   }
 
   async state(): Promise<SystemState> {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(this.generator.parameters())) tensors[`generator/${k}`] = v.clone();
-    for (const [k, v] of Object.entries(this.fake?.parameters() ?? {})) tensors[`fake/${k}`] = v.clone();
-    for (const [k, v] of Object.entries(this.disc?.parameters() ?? {})) tensors[`disc/${k}`] = v.clone();
-    Object.assign(tensors, await optimizerTensors(this.optimizer, 'optimizer'));
+    const tensors = {
+      ...moduleTensors('generator', this.generator.parameters()),
+      ...moduleTensors('fake', this.fake?.parameters() ?? {}),
+      ...moduleTensors('disc', this.disc?.parameters() ?? {}),
+      ...(await optimizerTensors(this.optimizer, 'optimizer')),
+    };
     if (this.fakeOptimizer) Object.assign(tensors, await optimizerTensors(this.fakeOptimizer, 'fakeOptimizer'));
     return { tensors, rngs: { train: this.rng.state(), fake: this.fakeRng.state() } };
   }
 
   async load(state: SystemState): Promise<void> {
-    const assign = (prefix: string, params: Record<string, tf.Variable>) => {
-      for (const [k, v] of Object.entries(params)) {
-        const t = state.tensors[`${prefix}/${k}`];
-        if (!t || t.shape.join() !== v.shape.join()) throw new DalError(`checkpoint does not match the config: ${prefix}/${k} is ${t ? `[${t.shape}]` : 'missing'}`);
-        v.assign(t);
-      }
-    };
-    assign('generator', this.generator.parameters());
-    assign('fake', this.fake?.parameters() ?? {});
-    assign('disc', this.disc?.parameters() ?? {});
+    loadModule('generator', this.generator.parameters(), state.tensors);
+    loadModule('fake', this.fake?.parameters() ?? {}, state.tensors);
+    loadModule('disc', this.disc?.parameters() ?? {}, state.tensors);
     await restoreOptimizer(this.optimizer, state.tensors, 'optimizer');
     if (this.fakeOptimizer) await restoreOptimizer(this.fakeOptimizer, state.tensors, 'fakeOptimizer');
     this.rng = Rng.fromState(state.rngs.train);

@@ -14,7 +14,7 @@ import type { SummaryWriter } from '../core/log/tfevents.ts';
 import { loadModel } from '../core/model/model-dir.ts';
 import { parameterList } from '../core/nn/module.ts';
 import { Rng } from '../core/rng.ts';
-import { optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
+import { loadModule, moduleTensors, optimizerTensors, restoreOptimizer } from '../core/train/checkpoint.ts';
 import { makeOptimizer, setLearningRate } from '../core/train/config/optimizer.ts';
 import type { Scalar } from '../core/train/config/scalar.ts';
 import type { Metrics } from '../core/train/run.ts';
@@ -126,20 +126,12 @@ export class DreamfusionSystem implements System {
   }
 
   async state(): Promise<SystemState> {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [name, v] of Object.entries(this.field.parameters())) tensors[`field/${name}`] = v.clone();
-    Object.assign(tensors, await optimizerTensors(this.optimizer));
+    const tensors = { ...moduleTensors('field', this.field), ...(await optimizerTensors(this.optimizer)) };
     return { tensors, rngs: { views: this.rngs.views.state(), samples: this.rngs.samples.state(), sds: this.rngs.sds.state() } };
   }
 
   async load(state: SystemState): Promise<void> {
-    for (const [name, v] of Object.entries(this.field.parameters())) {
-      const t = state.tensors[`field/${name}`];
-      if (!t || t.shape.join() !== v.shape.join()) {
-        throw new DalError(`checkpoint does not match the config: field/${name} is [${t?.shape ?? 'missing'}], the field needs [${v.shape}]`);
-      }
-      v.assign(t);
-    }
+    loadModule('field', this.field, state.tensors);
     await restoreOptimizer(this.optimizer, state.tensors);
     const r = state.rngs;
     if (!r.views || !r.samples || !r.sds) throw new DalError('checkpoint does not match the config: RNG states views/samples/sds missing');

@@ -30,3 +30,19 @@ export function detachedTargetLoss(x: tf.Tensor, makeG: (x: tf.Tensor) => tf.Ten
 export function meanSampleNorm(g: tf.Tensor): number {
   return tf.tidy(() => tf.mean(tf.norm(tf.reshape(g, [g.shape[0], -1]), 'euclidean', 1)).dataSync()[0]);
 }
+
+/**
+ * The terms every detached-target loss logs: `<name>` = ½ Σ g² (the loss value), `gradNorm` = `meanSampleNorm(g)`,
+ * `tMean` = the mean of the sampled times.
+ * @param g [B, ...] the gradient @param t [B] the times it was computed at
+ */
+export function detachedTargetTerms(name: string, g: tf.Tensor, t: ArrayLike<number>): Record<string, number> {
+  return { [name]: tf.tidy(() => tf.mul(tf.sum(tf.square(g)), 0.5).dataSync()[0]), gradNorm: meanSampleNorm(g), tMean: meanOf(t) };
+}
+
+/** The mean of a list of numbers. */
+export function meanOf(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}

@@ -19,7 +19,7 @@
  * A test recomputes g from the same stream.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { detachedTargetLoss, meanSampleNorm } from './detached-target.ts';
+import { detachedTargetLoss, detachedTargetTerms, meanOf } from './detached-target.ts';
 import { withGuidance } from './guidance.ts';
 import type { Condition, Denoiser } from './denoiser.ts';
 import { perSample } from './parameterization.ts';
@@ -84,17 +84,8 @@ export function dmLoss(real: Denoiser, fake: Denoiser | null, x: tf.Tensor, opts
   const terms: Record<string, number> = {};
   const loss = detachedTargetLoss(x, (xIn) => {
     const { g, t, norm } = dmGradient(real, fake, xIn, opts, rng);
-    terms.dm = tf.tidy(() => tf.mul(tf.sum(tf.square(g)), 0.5).dataSync()[0]);
-    terms.gradNorm = meanSampleNorm(g);
-    terms.tMean = mean(t);
-    terms.normMean = mean(norm);
+    Object.assign(terms, detachedTargetTerms('dm', g, t), { normMean: meanOf(norm) });
     return g;
   });
   return { loss, terms };
-}
-
-function mean(a: Float32Array): number {
-  let s = 0;
-  for (const v of a) s += v;
-  return s / a.length;
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod';
-import { detachedTargetLoss, meanSampleNorm } from './detached-target.ts';
+import { detachedTargetLoss, detachedTargetTerms, meanOf } from './detached-target.ts';
 import { withGuidance } from './guidance.ts';
 import type { Condition, Denoiser } from './denoiser.ts';
 import { perSample } from './parameterization.ts';
@@ -112,18 +112,8 @@ export function sds(d: Denoiser, x: tf.Tensor, opts: SdsOptions, rng: Rng): SdsR
   const terms: Record<string, number> = {};
   const loss = detachedTargetLoss(x, (xIn) => {
     const { g, t, w, clipFraction } = sdsGradient(d, xIn, opts, rng);
-    terms.sds = tf.tidy(() => tf.mul(tf.sum(tf.square(g)), 0.5).dataSync()[0]);
-    terms.gradNorm = meanSampleNorm(g);
-    terms.tMean = mean(t);
-    terms.wMean = mean(w);
-    terms.clipFraction = clipFraction;
+    Object.assign(terms, detachedTargetTerms('sds', g, t), { wMean: meanOf(w), clipFraction });
     return g;
   });
   return { loss, terms };
-}
-
-function mean(a: Float32Array): number {
-  let s = 0;
-  for (const v of a) s += v;
-  return s / a.length;
 }

@@ -94,15 +94,15 @@ export function sampleTeacher(model: UNetDenoiser, manifest: ModelManifest, o: T
     x.dispose();
     o.onChunk?.(start + m, o.n, { done: start + m, images: images.subarray(0, (start + m) * per), rng: rng.state() });
   }
-  const requested: Record<string, Int32Array> = {};
-  if (conds.labels) {
-    requested.digit = conds.labels;
-  } else {
-    const parsed = conds.prompts!.map((p) => parsePrompt(p)!);
-    requested.shape = Int32Array.from(parsed, (p) => p.shape);
-    requested.color = Int32Array.from(parsed, (p) => p.color);
-  }
+  const requested = requestedClasses(conds);
   return { images, shape: [o.n, ...(model.sampleShape as [number, number, number])], ...conds, requested };
+}
+
+/** The class each balanced condition asks for, per classifier head: {digit} (labels) or {shape, color} (prompts). */
+export function requestedClasses(conds: { labels?: Int32Array; prompts?: string[] }): Record<string, Int32Array> {
+  if (conds.labels) return { digit: conds.labels };
+  const parsed = conds.prompts!.map((p) => parsePrompt(p)!);
+  return { shape: Int32Array.from(parsed, (p) => p.shape), color: Int32Array.from(parsed, (p) => p.color) };
 }
 
 /**

@@ -41,6 +41,8 @@ export function formatTerms(terms: Record<string, number> | undefined): string {
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
+  // Counts (vertices, steps) print exactly; rounding 10,226 to 10230 would misstate them.
+  if (Number.isInteger(v) && a < 1e9) return String(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : Number(v.toPrecision(4)).toString();
 }
 

@@ -24,23 +24,14 @@ export function meshCounts(mesh: Mesh): { vertices: number; faces: number } {
 export function vertexNormals(mesh: Mesh): Float32Array {
   const { positions: p, indices } = mesh;
   const acc = new Float64Array(p.length);
+  const cross = new Float64Array(3);
   for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t] * 3;
-    const b = indices[t + 1] * 3;
-    const c = indices[t + 2] * 3;
-    const ux = p[b] - p[a];
-    const uy = p[b + 1] - p[a + 1];
-    const uz = p[b + 2] - p[a + 2];
-    const vx = p[c] - p[a];
-    const vy = p[c + 1] - p[a + 1];
-    const vz = p[c + 2] - p[a + 2];
-    const nx = uy * vz - uz * vy;
-    const ny = uz * vx - ux * vz;
-    const nz = ux * vy - uy * vx;
-    for (const i of [a, b, c]) {
-      acc[i] += nx;
-      acc[i + 1] += ny;
-      acc[i + 2] += nz;
+    faceCross(p, indices, t, cross);
+    for (let k = 0; k < 3; k++) {
+      const i = indices[t + k] * 3;
+      acc[i] += cross[0];
+      acc[i + 1] += cross[1];
+      acc[i + 2] += cross[2];
     }
   }
   const out = new Float32Array(p.length);
@@ -78,19 +69,28 @@ export function meshVolume(mesh: Mesh): number {
 export function meshArea(mesh: Mesh): number {
   const { positions: p, indices } = mesh;
   let sum = 0;
+  const cross = new Float64Array(3);
   for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t] * 3;
-    const b = indices[t + 1] * 3;
-    const c = indices[t + 2] * 3;
-    const ux = p[b] - p[a];
-    const uy = p[b + 1] - p[a + 1];
-    const uz = p[b + 2] - p[a + 2];
-    const vx = p[c] - p[a];
-    const vy = p[c + 1] - p[a + 1];
-    const vz = p[c + 2] - p[a + 2];
-    sum += Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
+    faceCross(p, indices, t, cross);
+    sum += Math.hypot(cross[0], cross[1], cross[2]);
   }
   return sum / 2;
+}
+
+/** (p1 − p0) × (p2 − p0) of the face at indices[t..t+2] (along its normal, twice its area) into out[0..2]. */
+function faceCross(p: ArrayLike<number>, indices: ArrayLike<number>, t: number, out: Float64Array): void {
+  const a = indices[t] * 3;
+  const b = indices[t + 1] * 3;
+  const c = indices[t + 2] * 3;
+  const ux = p[b] - p[a];
+  const uy = p[b + 1] - p[a + 1];
+  const uz = p[b + 2] - p[a + 2];
+  const vx = p[c] - p[a];
+  const vy = p[c + 1] - p[a + 1];
+  const vz = p[c + 2] - p[a + 2];
+  out[0] = uy * vz - uz * vy;
+  out[1] = uz * vx - ux * vz;
+  out[2] = ux * vy - uy * vx;
 }
 
 /** What `edgeDefects` counts: directed edges used by no opposite face, by more than one face, degenerate faces. */

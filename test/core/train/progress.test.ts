@@ -9,13 +9,15 @@ function fakeStream(): { stream: NodeJS.WriteStream; lines: () => string[] } {
 }
 
 describe('formatting', () => {
-  it('numbers: 4 significant digits, exponent outside [1e-3, 1e5), non-finite as is', () => {
+  it('numbers: 4 significant digits, exponent outside [1e-3, 1e5), integers (counts) exactly, non-finite as is', () => {
     expect(formatNumber(0.0123456)).toBe('0.01235');
     expect(formatNumber(3)).toBe('3');
     expect(formatNumber(-12.34567)).toBe('-12.35');
     expect(formatNumber(0)).toBe('0');
     expect(formatNumber(0.00012346)).toBe('1.235e-4');
-    expect(formatNumber(123456)).toBe('1.235e+5');
+    expect(formatNumber(123456.7)).toBe('1.235e+5');
+    expect(formatNumber(10226)).toBe('10226');
+    expect(formatNumber(123456)).toBe('123456');
     expect(formatNumber(NaN)).toBe('NaN');
     expect(formatNumber(-Infinity)).toBe('-Infinity');
   });
