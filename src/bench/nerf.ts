@@ -19,28 +19,11 @@ export function benchNerf({ quick, seed }: WorkloadOptions): WorkloadResult {
   const rng = new Rng(seed);
   const field = new NerfField({}, rng);
   const opt = adam(1e-3, 0.9, 0.999, 1e-8);
-  const params = parameterList(field);
   const rays = benchRays(numRays, rng);
   const target = rng.uniformTensor([numRays, 3]);
   try {
-    const ms = timeit(
-      () => {
-        const { z, points } = stratifiedSamples(rays, near, far, numSamples, rng);
-        const loss = opt.minimize(
-          () =>
-            tf.tidy(() => {
-              const { density, rgb } = field.query(points);
-              const weights = compositeWeights(density as tf.Tensor2D, z);
-              const color = composite(weights, rgb as tf.Tensor3D).rgb;
-              return tf.mean(tf.square(tf.sub(color, target))) as tf.Scalar;
-            }),
-          true,
-          params,
-        )!;
-        loss.dataSync();
-        tf.dispose([loss, z, points]);
-      },
-      quick ? { warmup: 1, reps: 1 } : { warmup: 2, reps: 5 },
+    const ms = timeFieldStep(field, opt, rays, [near, far, numSamples], rng, quick, (color) =>
+      tf.mean(tf.square(tf.sub(color, target))) as tf.Scalar,
     );
     return { ms, params: countParameters(field) };
   } finally {
@@ -48,6 +31,41 @@ export function benchNerf({ quick, seed }: WorkloadOptions): WorkloadResult {
     tf.dispose([rays.origins, rays.directions, target]);
     field.dispose();
   }
+}
+
+/**
+ * Times one Adam step of `field` whose loss is `lossOfColor` of the rays' composited colours [R, 3] (over
+ * `background` [3] when given): stratified samples in [near, far], then the loss, in that order of random draws.
+ */
+export function timeFieldStep(
+  field: NerfField,
+  opt: tf.Optimizer,
+  rays: Rays,
+  [near, far, numSamples]: [number, number, number],
+  rng: Rng,
+  quick: boolean,
+  lossOfColor: (color: tf.Tensor2D) => tf.Scalar,
+  background?: tf.Tensor,
+): number {
+  const params = parameterList(field);
+  return timeit(
+    () => {
+      const { z, points } = stratifiedSamples(rays, near, far, numSamples, rng);
+      const loss = opt.minimize(
+        () =>
+          tf.tidy(() => {
+            const { density, rgb } = field.query(points);
+            const color = composite(compositeWeights(density as tf.Tensor2D, z), rgb as tf.Tensor3D, background).rgb;
+            return lossOfColor(color as tf.Tensor2D);
+          }),
+        true,
+        params,
+      )!;
+      loss.dataSync();
+      tf.dispose([loss, z, points]);
+    },
+    quick ? { warmup: 1, reps: 1 } : { warmup: 2, reps: 5 },
+  );
 }
 
 /** The workloads' rays: origins N(0, 0.1²) around (0, 0, 2.5), directions normalize(N(0, 0.2²) + (0, 0, −1)). */

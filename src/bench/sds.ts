@@ -11,13 +11,10 @@ import { adam } from '../backend/adam.ts';
 import { cosineSchedule } from '../core/diffusion/schedule.ts';
 import { sds } from '../core/diffusion/sds.ts';
 import { UNetDenoiser } from '../core/model/unet-denoiser.ts';
-import { countParameters, freeze, parameterList } from '../core/nn/module.ts';
+import { countParameters, freeze } from '../core/nn/module.ts';
 import { Rng } from '../core/rng.ts';
 import { NerfField } from '../nerf/field.ts';
-import { composite, compositeWeights } from '../nerf/renderer.ts';
-import { stratifiedSamples } from '../nerf/sampler.ts';
-import { benchRays } from './nerf.ts';
-import { timeit } from './timing.ts';
+import { benchRays, timeFieldStep } from './nerf.ts';
 import { quickUNetConfig } from './unet.ts';
 import type { WorkloadOptions, WorkloadResult } from './workload.ts';
 
@@ -30,30 +27,20 @@ export function benchSds({ quick, seed }: WorkloadOptions): WorkloadResult {
   const size = prior.sampleShape[0];
   const numRays = views * size * size;
   const opt = adam(1e-3, 0.9, 0.999, 1e-8);
-  const params = parameterList(field);
   const rays = benchRays(numRays, rng);
   const white = tf.ones([3]);
   const labels = Int32Array.from({ length: views }, () => rng.int(10));
   const sdsOptions = { tMin: 0.02, tMax: 0.98, weighting: 'sigma2', cfgScale: 7.5, cond: { labels } } as const;
   try {
-    const ms = timeit(
-      () => {
-        const { z, points } = stratifiedSamples(rays, 1, 4, numSamples, rng);
-        const loss = opt.minimize(
-          () =>
-            tf.tidy(() => {
-              const { density, rgb } = field.query(points);
-              const color = composite(compositeWeights(density as tf.Tensor2D, z), rgb as tf.Tensor3D, white).rgb;
-              const x = tf.sub(tf.mul(tf.reshape(color, [views, size, size, 3]), 2), 1);
-              return sds(prior, x, sdsOptions, rng).loss;
-            }),
-          true,
-          params,
-        )!;
-        loss.dataSync();
-        tf.dispose([loss, z, points]);
-      },
-      quick ? { warmup: 1, reps: 1 } : { warmup: 2, reps: 5 },
+    const ms = timeFieldStep(
+      field,
+      opt,
+      rays,
+      [1, 4, numSamples],
+      rng,
+      quick,
+      (color) => sds(prior, tf.sub(tf.mul(tf.reshape(color, [views, size, size, 3]), 2), 1), sdsOptions, rng).loss,
+      white,
     );
     return { ms, params: countParameters(field), unet_params: prior.parameterCount };
   } finally {
