@@ -235,13 +235,12 @@ test mesh and a turntable, and a finished run with ${tagCount} tags × ${points.
 
 Load average during the run: ${loadBefore} before, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} after (1/5/15 min).
 
-Reading the figures. The wall clock is what a user on this machine waits, at a load average of ${loadBefore.split(' ')[0]}–${os.loadavg()[0]!.toFixed(0)} on 2 cores:
-every process got a fraction of a core, so the CPU column (user + system time of the server process from
-/proc/PID/stat; the page's main-thread task time from the DevTools protocol, which still counts time the thread was
-preempted) is the better guide to what an idle machine would wait. Of the ${median(serverCpuMs).toFixed(0)} ms of CPU that \`dal view\` spends
-before printing its URL, ${median(helpCpuMs).toFixed(0)} ms is the \`dal\` CLI's own start-up (what \`dal --help\` costs: src/cli/main.ts
-imports every command, and with them TensorFlow.js and the native addon); the viewer itself, started alone, costs
-${median(bareCpuMs).toFixed(0)} ms (Node + tsx ≈ 300 ms of it). Loading the commands lazily in main.ts would bring \`dal view\` down to about that.
+Reading the figures. The wall clock is what a user on this machine waits, at a load average of ${loadBefore.split(' ')[0]}–${os.loadavg()[0]!.toFixed(0)} on 2 cores
+(on a loaded machine every process gets a fraction of a core, and the CPU column — user + system time of the server
+process from /proc/PID/stat; the page's main-thread task time from the DevTools protocol — is the better guide). \`dal
+--help\` imports every command, and with them TensorFlow.js and the native addon (${median(helpCpuMs).toFixed(0)} ms of CPU);
+\`dal view\` imports only its own command (src/cli/main.ts loads commands on demand), so it costs about what the
+viewer started alone costs (${median(bareCpuMs).toFixed(0)} ms of CPU, Node + tsx ≈ 300 ms of it).
 
 No downsampling: uPlot draws the ${(tagCount * points).toLocaleString('en')} points directly; the server reads event files
 incrementally (only bytes appended since the last read) and caches the merged series.
