@@ -65,10 +65,13 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointData, { keepPrevious
   };
   const latest = join(dir, MANIFEST);
   const previous = join(dir, PREVIOUS_MANIFEST);
-  // The current latest becomes the previous (its data file stays); a crash right after leaves both naming it.
-  if (keepPrevious && existsSync(latest)) writeFileAtomic(previous, readFileSync(latest));
-  else rmSync(previous, { force: true });
+  // The current latest becomes the previous (its data file stays), written after the new latest commits: a crash
+  // between the two writes leaves the new latest and the older previous — still two distinct checkpoints, both of
+  // whose data files are kept until the clean-up below.
+  const replaced = keepPrevious && existsSync(latest) ? readFileSync(latest) : null;
   writeFileAtomic(latest, `${JSON.stringify(manifest, null, 1)}\n`);
+  if (replaced) writeFileAtomic(previous, replaced);
+  else rmSync(previous, { force: true });
   // The new manifest is durable: data files neither manifest names (and temp files of interrupted writes) can go.
   const keep = new Set([data, keepPrevious ? dataFileOf(previous) : undefined]);
   for (const f of readdirSync(dir)) {
