@@ -46,7 +46,7 @@ export class GridField extends ModuleBase implements Field {
   }
 
   density(points: tf.Tensor2D): tf.Tensor1D {
-    return this.query(points).density as tf.Tensor1D;
+    return tf.tidy(() => this.query(points).density as tf.Tensor1D); // the query's rgb is disposed
   }
 
   albedo(points: tf.Tensor2D): tf.Tensor2D {
