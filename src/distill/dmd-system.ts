@@ -75,6 +75,9 @@ export const dmdConfig = z.strictObject({
       seed: z.int().min(0).default(1234),
       /** l2: pixels; features: dal's classifier features of the dataset (checkpoints/<data>-classifier). */
       distance: z.enum(['l2', 'features']).default('l2'),
+      /** Where the pairs are cached (made there if missing; a cache made with other settings is refused): null = the
+       * run's `pairs/`; a path shares one set of pairs between runs (ablations) without making them again. */
+      pairsDir: z.string().nullable().default(null),
     })
     .nullable()
     .default(null),
@@ -146,7 +149,7 @@ export class DmdSystem implements System {
   preparePairs(): void {
     const r = this.cfg.regression;
     if (!r || this.pairs) return;
-    const dir = this.ctx.run.path('pairs');
+    const dir = r.pairsDir ?? this.ctx.run.path('pairs');
     const conditions = this.pairConditions(r.pairs, r.seed);
     const t0 = Date.now();
     this.pairs = RegressionPairs.loadOrCreate(dir, this.teacher, conditions, {

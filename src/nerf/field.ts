@@ -81,7 +81,44 @@ export function activateDensity(raw: tf.Tensor1D, points: tf.Tensor2D, bias: num
   });
 }
 
-export class NerfField extends ModuleBase implements Field {
+/**
+ * The scaffolding both fields share: a network maps points [N, 3] to four raw outputs, decoded as
+ * σ = softplus(out₀ + densityBias + blob(p)) and c = sigmoid(out₁..₃); a subclass supplies only the network (`raw`).
+ */
+export abstract class DecodedField extends ModuleBase implements Field {
+  abstract readonly config: Readonly<{ densityBias: number; blob: DensityBlob | null }>;
+
+  /** @param points [N, 3] @returns the raw outputs [N, 4] (density, then the albedo's three logits) */
+  protected abstract raw(points: tf.Tensor2D): tf.Tensor2D;
+
+  density(points: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => this.query(points).density as tf.Tensor1D); // the query's rgb is disposed
+  }
+
+  albedo(points: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.query(points).rgb as tf.Tensor2D);
+  }
+
+  /**
+   * @param points [..., 3]
+   * @returns density [...], rgb [..., 3]
+   */
+  query(points: tf.Tensor): FieldOutput {
+    if (points.shape[points.rank - 1] !== 3) throw new Error(`${this.constructor.name}: points must be [..., 3], got [${points.shape}]`);
+    const lead = points.shape.slice(0, -1);
+    return tf.tidy(() => {
+      const flat = tf.reshape(points, [-1, 3]) as tf.Tensor2D;
+      const out = this.raw(flat);
+      const n = flat.shape[0];
+      const raw = tf.reshape(tf.slice(out, [0, 0], [n, 1]), [n]) as tf.Tensor1D;
+      const density = tf.reshape(activateDensity(raw, flat, this.config.densityBias, this.config.blob), lead);
+      const rgb = tf.sigmoid(tf.reshape(tf.slice(out, [0, 1], [n, 3]), [...lead, 3]));
+      return { density, rgb };
+    });
+  }
+}
+
+export class NerfField extends DecodedField {
   readonly config: Readonly<NerfFieldConfig>;
   readonly mlp: MLP;
 
@@ -97,29 +134,7 @@ export class NerfField extends ModuleBase implements Field {
     return { mlp: this.mlp };
   }
 
-  density(points: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => this.query(points).density as tf.Tensor1D); // the query's rgb is disposed
-  }
-
-  albedo(points: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.query(points).rgb as tf.Tensor2D);
-  }
-
-  /**
-   * @param points [..., 3]
-   * @returns density [...], rgb [..., 3]
-   */
-  query(points: tf.Tensor): FieldOutput {
-    if (points.shape[points.rank - 1] !== 3) throw new Error(`NerfField: points must be [..., 3], got [${points.shape}]`);
-    const lead = points.shape.slice(0, -1);
-    return tf.tidy(() => {
-      const flat = tf.reshape(points, [-1, 3]) as tf.Tensor2D;
-      const out = this.mlp.apply(positionalEncoding(flat, this.config.numFreqs)); // [N, 4]
-      const n = flat.shape[0];
-      const raw = tf.reshape(tf.slice(out, [0, 0], [n, 1]), [n]) as tf.Tensor1D;
-      const density = tf.reshape(activateDensity(raw, flat, this.config.densityBias, this.config.blob), lead);
-      const rgb = tf.sigmoid(tf.reshape(tf.slice(out, [0, 1], [n, 3]), [...lead, 3]));
-      return { density, rgb };
-    });
+  protected raw(points: tf.Tensor2D): tf.Tensor2D {
+    return this.mlp.apply(positionalEncoding(points, this.config.numFreqs)) as tf.Tensor2D;
   }
 }

@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MLP } from '../core/nn/mlp.ts';
-import { ModuleBase, type ModuleEntries } from '../core/nn/module.ts';
+import type { ModuleEntries } from '../core/nn/module.ts';
 import type { Rng } from '../core/rng.ts';
-import { activateDensity, type DensityBlob, type Field, type FieldOutput } from './field.ts';
+import { DecodedField, type DensityBlob } from './field.ts';
 
 export interface GridFieldConfig {
   /** samples per axis of each level's grid, e.g. [16, 64] */
@@ -26,7 +26,7 @@ export interface GridFieldConfig {
   blob: DensityBlob | null;
 }
 
-export class GridField extends ModuleBase implements Field {
+export class GridField extends DecodedField {
   readonly grids: tf.Variable[];
   readonly mlp: MLP;
 
@@ -45,28 +45,9 @@ export class GridField extends ModuleBase implements Field {
     return { ...Object.fromEntries(this.grids.map((g, i) => [`grid${i}`, g])), mlp: this.mlp };
   }
 
-  density(points: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => this.query(points).density as tf.Tensor1D); // the query's rgb is disposed
-  }
-
-  albedo(points: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.query(points).rgb as tf.Tensor2D);
-  }
-
-  /** @param points [..., 3] @returns density [...], rgb [..., 3] */
-  query(points: tf.Tensor): FieldOutput {
-    if (points.shape[points.rank - 1] !== 3) throw new Error(`GridField: points must be [..., 3], got [${points.shape}]`);
-    const lead = points.shape.slice(0, -1);
-    return tf.tidy(() => {
-      const flat = tf.reshape(points, [-1, 3]) as tf.Tensor2D;
-      const n = flat.shape[0];
-      const feats = this.config.resolutions.map((r, i) => trilinear(this.grids[i], r, flat, this.config.bound));
-      const out = this.mlp.apply(feats.length === 1 ? feats[0] : tf.concat(feats, 1));
-      const raw = tf.reshape(tf.slice(out, [0, 0], [n, 1]), [n]) as tf.Tensor1D;
-      const density = tf.reshape(activateDensity(raw, flat, this.config.densityBias, this.config.blob), lead);
-      const rgb = tf.sigmoid(tf.reshape(tf.slice(out, [0, 1], [n, 3]), [...lead, 3]));
-      return { density, rgb };
-    });
+  protected raw(points: tf.Tensor2D): tf.Tensor2D {
+    const feats = this.config.resolutions.map((r, i) => trilinear(this.grids[i], r, points, this.config.bound));
+    return this.mlp.apply(feats.length === 1 ? feats[0] : tf.concat(feats, 1)) as tf.Tensor2D;
   }
 }
 
