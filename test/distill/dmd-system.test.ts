@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -107,6 +107,23 @@ describe('dmd system', () => {
     expect(maxDiff(params(a.generator), params(b.generator))).toBeLessThan(1e-6);
     a.dispose();
     b.dispose();
+  });
+
+  it('shares a pairs cache between runs with regression.pairsDir, and refuses one made with other settings', () => {
+    const teacher = tinyTeacherDir();
+    const shared = join(tmp(), 'shared-pairs');
+    const make = (...sets: string[]) => {
+      const run = RunDir.create(join(tmp(), 'run'), 'name: t\n');
+      return { run, sys: createDmdSystem(dmdConfig(teacher, `system.regression.pairsDir=${shared}`, ...sets), { seed: 1, steps: 2, run, log: () => {} }) };
+    };
+    const a = make();
+    const x = readFileSync(join(shared, 'x.npy'));
+    expect(existsSync(a.run.path('pairs'))).toBe(false); // made in the shared directory, not the run's
+    a.sys.dispose();
+    const b = make(); // a second run loads the same pairs instead of making new ones
+    expect(readFileSync(join(shared, 'x.npy')).equals(x)).toBe(true);
+    b.sys.dispose();
+    expect(() => make('system.regression.steps=4')).toThrow(/other settings/);
   });
 
   describe('the exported generator', () => {
