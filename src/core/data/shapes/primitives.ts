@@ -157,21 +157,24 @@ export function intersectCylinder(ox: number, oy: number, oz: number, dx: number
     }
   }
   // The cap facing the ray.
-  if (dy !== 0) {
-    const yc = dy < 0 ? hh : -hh;
-    const t = (yc - oy) / dy;
-    if (t > 0 && t < best) {
-      const x = ox + t * dx;
-      const z = oz + t * dz;
-      if (x * x + z * z <= r * r) {
-        best = t;
-        normal[0] = 0;
-        normal[1] = dy < 0 ? 1 : -1;
-        normal[2] = 0;
-      }
-    }
-  }
+  if (dy !== 0) best = capHit(ox, oy, oz, dx, dy, dz, dy < 0 ? hh : -hh, r, best, normal);
   return best;
+}
+
+/**
+ * The ray against the disc y = yc, x² + z² ≤ r² (a cap): its t when nearer than `best` (and the cap's normal, facing
+ * the ray, in `normal`), else `best`.
+ */
+function capHit(ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, yc: number, r: number, best: number, normal: Float64Array): number {
+  const t = (yc - oy) / dy;
+  if (!(t > 0 && t < best)) return best;
+  const x = ox + t * dx;
+  const z = oz + t * dz;
+  if (x * x + z * z > r * r) return best;
+  normal[0] = 0;
+  normal[1] = dy < 0 ? 1 : -1;
+  normal[2] = 0;
+  return t;
 }
 
 /** Side x² + z² = k²(y_apex − y)² with k = r/h, y ∈ [−h/2, h/2]; base disc at y = −h/2. */
@@ -206,19 +209,7 @@ export function intersectCone(ox: number, oy: number, oz: number, dx: number, dy
     setNormal(normal, ox + best * dx, k2 * (yApex - y), oz + best * dz);
   }
   // Base cap, seen from below.
-  if (dy > 0) {
-    const t = (yBase - oy) / dy;
-    if (t > 0 && t < best) {
-      const x = ox + t * dx;
-      const z = oz + t * dz;
-      if (x * x + z * z <= CONE_RADIUS * CONE_RADIUS) {
-        best = t;
-        normal[0] = 0;
-        normal[1] = -1;
-        normal[2] = 0;
-      }
-    }
-  }
+  if (dy > 0) best = capHit(ox, oy, oz, dx, dy, dz, yBase, CONE_RADIUS, best, normal);
   return best;
 }
 
