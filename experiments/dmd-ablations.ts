@@ -14,7 +14,7 @@
  * Set DAL_NUM_THREADS=1 to run it on one core beside other work.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -96,6 +96,13 @@ function table(): string {
       `| ${c.label} | ${t.steps} | ${(t.seconds / 60).toFixed(1)} min | ${num(e.fid)} | ${num(e.precision)} | ${num(e.recall)} | ${num(e.accuracy)} | ${num(e.knn_accuracy)} | ${num(e.min_class_accuracy)} (digit ${e.worst_class}) |`,
     );
   }
+  const grids = cells.filter((c) => existsSync(join(dirOf(c), 'eval.json'))).map((c) => {
+    // The run's last preview (its `preview.n` samples, columns = digits), copied beside the table.
+    const last = readdirSync(join(dirOf(c), 'images')).filter((f) => f.startsWith('samples-')).sort().at(-1)!;
+    copyFileSync(join(dirOf(c), 'images', last), join('experiments/dmd', `ablation-${c.name}.png`));
+    return `| ${c.label} | ![](dmd/ablation-${c.name}.png) |`;
+  });
+  if (grids.length) lines.push('', 'Samples at the last step (the run\'s preview: 100, columns = digits):', '', '| setting | samples |', '| --- | --- |', ...grids);
   const notes = join('experiments/dmd', 'ablations-notes.md');
   if (existsSync(notes)) lines.push('', readFileSync(notes, 'utf8').trimEnd());
   return `${lines.join('\n')}\n`;
