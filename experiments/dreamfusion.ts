@@ -1,7 +1,7 @@
 /**
  * experiments/dreamfusion.md: DreamFusion on the shipped shapes teacher (configs/dreamfusion/red-cube.yaml, seed 0)
- * for the issue's five prompts and the other twenty shape × colour pairs, a sweep of the CFG scale, fixed vs annealed t
- * and the SDS weighting w(t).
+ * for the issue's five prompts and the other twenty shape × colour pairs, the five again at seed 1, a sweep of the CFG
+ * scale and fixed vs annealed t (the probes that chose the config are in experiments/dreamfusion/notes.md).
  *
  *   node --import tsx experiments/dreamfusion.ts [--only NAME,…] [--group prompts,…] [--jobs N] [--table]
  *
@@ -30,7 +30,7 @@ const SHAPE_NAMES = ['sphere', 'cube', 'cylinder', 'cone', 'torus'];
 /** Occupancy thresholds of the "IoU vs threshold" table (the export uses the config's, 2). */
 const THRESHOLDS = [1, 2, 3, 5];
 
-type Group = 'prompts' | 'others' | 'seeds' | 'cfg' | 'annealing' | 'weighting';
+type Group = 'prompts' | 'others' | 'seeds' | 'cfg' | 'annealing' | 'timing';
 interface Cell {
   name: string;
   group: Group;
@@ -43,17 +43,17 @@ const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple'];
 /** The twenty shape × colour pairs the issue does not name (the general case). */
 const OTHERS = SHAPE_NAMES.flatMap((s) => COLOURS.map((c) => `a ${c} ${s}`)).filter((p) => !PROMPTS.includes(p));
 const promptCell = (group: 'prompts' | 'others') => (p: string) => ({ name: p.replace(/^a /, '').replace(/ /g, '-'), group, label: p, set: [`system.prompt=${p}`] });
-/** The weighting comparison: the previous default w = σ² on the issue's five prompts. */
-const sigma2Cell = (p: string) => ({ name: `${p.replace(/^a /, '').replace(/ /g, '-')}-sigma2`, group: 'weighting' as const, label: p, set: [`system.prompt=${p}`, 'system.sds.weighting=sigma2'] });
 /** The five prompts again with another seed (the shipped config's is 0). */
 const seedCell = (p: string) => ({ name: `${p.replace(/^a /, '').replace(/ /g, '-')}-seed1`, group: 'seeds' as const, label: p, set: [`system.prompt=${p}`, 'seed=1'] });
+/** The five prompts once more, one at a time on the whole machine (`--group timing`, jobs 1): the issue's 6-minute figure. */
+const timingCell = (p: string) => ({ name: `${p.replace(/^a /, '').replace(/ /g, '-')}-alone`, group: 'timing' as const, label: p, set: [`system.prompt=${p}`] });
 const cells: Cell[] = [
   ...PROMPTS.map(promptCell('prompts')),
   ...OTHERS.map(promptCell('others')),
-  ...PROMPTS.map(seedCell),
   ...[1, 3, 20, 50].map((s) => ({ name: `red-cube-cfg${s}`, group: 'cfg' as const, label: `${s}`, set: [`system.sds.cfgScale=${s}`] })),
   { name: 'red-cube-fixed-t', group: 'annealing', label: 'fixed t ~ U[0.02, 0.98]', set: ['system.sds.tMax=0.98'] },
-  ...PROMPTS.map(sigma2Cell),
+  ...PROMPTS.map(seedCell),
+  ...PROMPTS.map(timingCell),
 ];
 
 interface Times {
@@ -69,7 +69,9 @@ const only = flag('only')?.split(',');
 const groups = flag('group')?.split(',');
 const jobs = Number(flag('jobs') ?? 1);
 if (!process.argv.includes('--table')) {
-  const todo = cells.filter((c) => (!only || only.includes(c.name)) && (!groups || groups.includes(c.group)));
+  // The timing cells run only when asked for (and then alone: their wall clock is the point).
+  const todo = cells.filter((c) => (!only || only.includes(c.name)) && (groups ? groups.includes(c.group) : c.group !== 'timing'));
+  if (todo.some((c) => c.group === 'timing') && jobs !== 1) throw new Error('--group timing runs one cell at a time: drop --jobs');
   await Promise.all(Array.from({ length: jobs }, async () => {
     for (let c = todo.shift(); c; c = todo.shift()) await runCell(c);
   }));
@@ -187,7 +189,7 @@ function thresholdRow(cell: Cell): string {
       }
     }
   }
-  const label = cell.group === 'weighting' ? `${cell.label} (w = σ²)` : cell.label;
+  const label = cell.group === 'seeds' ? `${cell.label} (seed 1)` : cell.label;
   return `| ${label} | ${cols.join(' | ')} | ${below} | ${fp - below} | ${fn} |`;
 }
 
@@ -207,7 +209,7 @@ function writeTable(): void {
 \`--set system.prompt=…\`: PE-MLP field (6 frequencies, 2 × 64) with a density blob, 32 stratified samples per ray in
 the sphere of radius 1, 2 random views a step with their view prompts, albedo for 200 steps then albedo / Lambertian /
 textureless (0.5 / 0.4 / 0.1), CFG 7.5, w(t) = 1 (uniform), tMax annealed 0.98 → 0.48 over the first 600 of 1,000
-steps, Adam 0.01. Scores: \`checkpoints/shapes-classifier\` on the turntable (views whose shape / colour / both are the
+steps, the opacity-entropy regularizer at weight 100, Adam 0.01. Scores: \`checkpoints/shapes-classifier\` on the turntable (views whose shape / colour / both are the
 prompt's; p(prompt) = mean probability of the prompt's class among the 25), and the occupancy IoU of the density
 (σ > 2 on a 64³ grid of [−0.75, 0.75]³) against the true primitive and the best of the other four; from the turntable,
 the coverage (fraction of pixels that are not background) and the mean saturation (max − min)/max of the object's
@@ -231,9 +233,9 @@ ${group('others', 'prompt')}
 
 ${group('seeds', 'prompt (seed 1)')}
 
-## SDS weighting: the previous default w(t) = σ² (DreamFusion's) on the five prompts
+## Time per prompt, one run at a time on the 2-core machine (\`--group timing\`)
 
-${group('weighting', 'prompt (w = σ²)')}
+${group('timing', 'prompt')}
 
 ## Guidance scale ("a red cube"; 7.5 is the first row above)
 
@@ -249,7 +251,7 @@ ${row(redCube, 'annealed 0.98 → 0.48 (default)')}
 
 | prompt | ${THRESHOLDS.map((t) => `σ > ${t}`).join(' | ')} | false positives below the bottom (σ > 2) | other false positives | false negatives |
 | --- | ${THRESHOLDS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |
-${cells.filter((c) => c.group === 'prompts' || c.group === 'weighting').map(thresholdRow).join('\n')}
+${cells.filter((c) => c.group === 'prompts' || c.group === 'seeds').map(thresholdRow).join('\n')}
 ${existsSync(notes) ? `\n${readFileSync(notes, 'utf8').trimEnd()}\n` : ''}`;
   writeFileSync(`${DIR}.md`, md);
   process.stdout.write(md);
