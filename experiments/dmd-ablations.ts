@@ -8,9 +8,10 @@
  *   node --import tsx experiments/dmd-ablations.ts [--steps 703] [--only k1-noreg,…] [--table]
  *
  * Each cell is one `dal run` into experiments/dmd/runs/mnist-<cell>/ (git-ignored); resumable: a finished cell
- * (metrics.json and its eval.json) is kept, a killed one continues with --resume. The cells with regression start from
- * a copy of `training/mnist-dmd/pairs` when it is there (the same 1,000 DDIM-50 pairs at CFG 3, seed 0: the pairs file
- * records those settings and the run checks them), which saves the 35 minutes of making them again.
+ * (metrics.json and its eval.json) is kept, a killed one continues with --resume. The cells with regression read the
+ * pairs of `training/mnist-dmd/pairs` when it is there (`system.regression.pairsDir`: the same 1,000 DDIM-50 pairs at
+ * CFG 3; the pairs file records its settings and a run with other ones refuses it), which saves the 35 minutes of
+ * making them again.
  * Set DAL_NUM_THREADS=1 to run it on one core beside other work.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,14 +36,16 @@ interface Cell {
   name: string;
   label: string;
   set: string[];
-  regression: boolean;
 }
 
+/** Whether a cell keeps the config's regression loss (and so needs the pairs). */
+const hasRegression = (c: Cell) => !c.set.includes('system.regression=null');
+
 const cells: Cell[] = [
-  { name: 'k1-reg', label: '1 fake update, regression 0.25 (shipped config)', set: [], regression: true },
-  { name: 'k1-noreg', label: '1 fake update, no regression', set: ['system.regression=null'], regression: false },
-  { name: 'k5-reg', label: '5 fake updates, regression 0.25', set: ['system.fake.updatesPerStep=5'], regression: true },
-  { name: 'k5-noreg', label: '5 fake updates, no regression (DMD2)', set: ['system.fake.updatesPerStep=5', 'system.regression=null'], regression: false },
+  { name: 'k1-reg', label: '1 fake update, regression 0.25 (shipped config)', set: [] },
+  { name: 'k1-noreg', label: '1 fake update, no regression', set: ['system.regression=null'] },
+  { name: 'k5-reg', label: '5 fake updates, regression 0.25', set: ['system.fake.updatesPerStep=5'] },
+  { name: 'k5-noreg', label: '5 fake updates, no regression (DMD2)', set: ['system.fake.updatesPerStep=5', 'system.regression=null'] },
 ];
 
 const dirOf = (c: Cell) => join(RUNS, `mnist-${c.name}`);
@@ -60,7 +63,7 @@ function runCell(c: Cell): void {
   if (!existsSync(join(out, 'metrics.json'))) {
     if (existsSync(join(out, 'checkpoints', 'manifest.json'))) dal(['run', out, '--resume'], 'inherit');
     else {
-      const pairs = c.regression && existsSync(PAIRS) ? ['--set', `system.regression.pairsDir=${PAIRS}`] : [];
+      const pairs = hasRegression(c) && existsSync(PAIRS) ? ['--set', `system.regression.pairsDir=${PAIRS}`] : [];
       dal(['run', CONFIG, '--out', out, '--set', `trainer.steps=${steps}`, ...pairs, ...c.set.flatMap((s) => ['--set', s])], 'inherit');
     }
   }
