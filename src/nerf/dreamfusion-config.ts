@@ -77,7 +77,17 @@ export const dreamfusionConfig = z.strictObject({
     if (problem) ctx.addIssue({ code: 'custom', message: problem, input: p });
   }),
   /** The frozen prior: a shipped prompt-conditioned teacher (model directory). */
-  prior: z.strictObject({ path: z.string().default('checkpoints/shapes-unet') }).prefault({}),
+  prior: z
+    .strictObject({
+      path: z.string().default('checkpoints/shapes-unet'),
+      /**
+       * Give a camera-conditioned teacher (checkpoints/shapes-unet-cam) each view's exact azimuth and elevation besides
+       * the view word of the prompt. false: the view word only, as for a teacher without camera conditioning, which
+       * ignores this setting.
+       */
+      camera: z.boolean().default(true),
+    })
+    .prefault({}),
   field: fieldConfig.prefault({ type: 'mlp' }),
   render: renderConfig,
   camera: cameraConfig,

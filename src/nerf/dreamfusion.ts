@@ -3,11 +3,12 @@
  * from `viewsPerStep` random cameras (camera.ts), shaded at random after an albedo-only warm-up (shading.ts), maps the
  * renders to the teacher's [−1, 1], and pushes the field by the SDS gradient w(t)·(ε̃(x_t; y_view, t) − ε) of the
  * frozen shapes teacher under classifier-free guidance on the view-dependent prompt (src/core/diffusion/sds.ts), plus
- * the weighted regularizers. Outputs: the turntable (turntable.npy, images/turntable.png), the mesh (export.ts) and the
+ * the weighted regularizers. A camera-conditioned teacher also gets each view's exact (azimuth, elevation), in both
+ * branches of the guidance. Outputs: the turntable (turntable.npy, images/turntable.png), the mesh (export.ts) and the
  * classifier / geometry scores (metrics.json).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser } from '../core/diffusion/denoiser.ts';
+import type { Condition, Denoiser } from '../core/diffusion/denoiser.ts';
 import { sds } from '../core/diffusion/sds.ts';
 import { DalError } from '../core/errors.ts';
 import type { SummaryWriter } from '../core/log/tfevents.ts';
@@ -32,6 +33,8 @@ export class DreamfusionSystem implements System {
   readonly field: Field;
   readonly target: PromptClass;
   private readonly prior: Denoiser & { dispose(): void };
+  /** Whether the SDS condition carries the cameras (a camera-conditioned prior, and system.prior.camera). */
+  private readonly cameraConditioned: boolean;
   private readonly optimizer: tf.Optimizer;
   private readonly params: tf.Variable[];
   /** cameras, shading and backgrounds; stratification jitter; SDS draws (t, ε) */
@@ -50,6 +53,7 @@ export class DreamfusionSystem implements System {
       throw new DalError(`system.prior.path: ${cfg.prior.path} is not a prompt-conditioned 32×32 RGB teacher (use checkpoints/shapes-unet)`);
     }
     this.prior = denoiser;
+    this.cameraConditioned = denoiser.architecture.camera && cfg.prior.camera;
     const root = new Rng(ctx.seed);
     this.field = makeField(cfg.field, root.fork());
     this.rngs = { views: root.fork(), samples: root.fork(), sds: root.fork() };
@@ -69,6 +73,8 @@ export class DreamfusionSystem implements System {
     const shading = cams.map((c) => sampleShading(cfg.shading, c, step, this.rngs.views));
     const background = cams.map(() => (cfg.render.background === 'random' ? [0, 1, 2].map(() => this.rngs.views.uniform()) : [1, 1, 1]));
     const prompts = cams.map((c) => viewPrompt(cfg.prompt, c));
+    const cond: Condition = { prompts };
+    if (this.cameraConditioned) cond.cameras = Float32Array.from(cams.flatMap((c) => [c.azimuthDeg, c.elevationDeg]));
 
     const terms: Record<string, number> = {};
     tf.tidy(() => {
@@ -83,7 +89,7 @@ export class DreamfusionSystem implements System {
             orientation: lambda.orientation > 0,
           });
           const x = tf.sub(tf.mul(r.image, 2), 1); // the teacher's data range [−1, 1]
-          const s = sds(this.prior, x, { tMin, tMax, weighting: cfg.sds.weighting, cfgScale, cond: { prompts }, gradClip: cfg.sds.gradClip }, this.rngs.sds);
+          const s = sds(this.prior, x, { tMin, tMax, weighting: cfg.sds.weighting, cfgScale, cond, gradClip: cfg.sds.gradClip }, this.rngs.sds);
           // SDS is a sum over pixels; the regularizers are means, weighted from the config.
           const parts: Record<string, tf.Scalar> = { sds: s.loss };
           if (r.orientation) parts.orientation = tf.mean(r.orientation);

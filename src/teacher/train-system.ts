@@ -47,6 +47,12 @@ export const teacherConfig = z.strictObject({
   batchSize: count().default(128),
   /** Probability of replacing an example's condition by the null one (for CFG). */
   condDropout: z.number().min(0).max(1).default(0.1),
+  /**
+   * Camera conditioning (shapes only; src/core/model/camera-encoder.ts): the teacher also sees each render's exact
+   * (azimuth, elevation); `dropout` is the probability of hiding an example's camera (independently of condDropout),
+   * so that the teacher also samples without one. null: the view is known from the prompt's view word only.
+   */
+  camera: z.strictObject({ dropout: z.number().min(0).max(1).default(0.2) }).nullable().default(null),
   optimizer: optimizerConfig,
   /** Clip the gradient to this global L2 norm (null: no clipping). */
   gradClip: z.number().positive().nullable().default(1),
@@ -80,7 +86,15 @@ export function teacherArchitecture(cfg: TeacherConfig, data: Pick<TeacherData, 
   return {
     unet: { ...cfg.unet, inChannels: channels, resolution: res, numClasses: data.conditioning === 'label' ? data.numClasses : 0 },
     prompt: data.conditioning === 'prompt' ? { ...cfg.prompt } : null,
+    camera: cfg.camera !== null,
   };
+}
+
+/** The cameras with each one replaced by the null camera (azimuth NaN) with probability p; one `uniform()` each. */
+function dropCameras(cameras: Float32Array, p: number, rng: Rng): Float32Array {
+  const out = cameras.slice();
+  for (let i = 0; i < out.length / 2; i++) if (rng.uniform() < p) out[2 * i] = Number.NaN;
+  return out;
 }
 
 export class TeacherSystem implements System {
@@ -105,6 +119,7 @@ export class TeacherSystem implements System {
     const init = root.fork();
     this.rng = root.fork();
     this.data = makeTeacherData(cfg.data, cfg.batchSize, root.fork());
+    if (cfg.camera && cfg.data.type !== 'shapes') throw new DalError('system.camera: camera conditioning needs the shapes data (data.type: shapes); set system.camera: null');
     this.previewRng = root.fork();
     this.schedule = makeSchedule(cfg.schedule);
     const arch = teacherArchitecture(cfg, this.data);
@@ -128,6 +143,7 @@ export class TeacherSystem implements System {
     const b = cfg.batchSize;
     const [h, w, c] = this.data.sampleShape;
     const cond: Condition = { ...(batch.labels ? { labels: batch.labels } : {}), ...(batch.prompts ? { prompts: batch.prompts } : {}) };
+    if (cfg.camera && batch.cameras) cond.cameras = dropCameras(batch.cameras, cfg.camera.dropout, this.rng);
     const vars = parameterList(this.model);
     let loss = 0;
     let gradNorm = 0;

@@ -22,8 +22,11 @@ beforeAll(() => {
   updateModelMetrics(join(dir, 'mnist'), { 'ddim50_cfg3/accuracy': 0.5 }, 3);
   const shapes = new UNetDenoiser({ unet: { ...unet, inChannels: 3, numClasses: 0 }, prompt: { dim: 8, maxLen: 12 } }, cosineSchedule(), 'eps', new Rng(1));
   saveDenoiser(join(dir, 'shapes'), shapes, { data: { name: 'shapes', range: [-1, 1] }, training, storage: 'float16' });
+  const cam = new UNetDenoiser({ unet: { ...unet, inChannels: 3, numClasses: 0 }, prompt: { dim: 8, maxLen: 12 }, camera: true }, cosineSchedule(), 'eps', new Rng(2));
+  saveDenoiser(join(dir, 'shapes-cam'), cam, { data: { name: 'shapes', range: [-1, 1] }, training });
   mnist.dispose();
   shapes.dispose();
+  cam.dispose();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -40,6 +43,29 @@ describe('dal sample --clip', () => {
     const x = readNpy(join(dir, 'ring.npy'));
     expect(x.shape).toEqual([64, 2]);
     expect(Math.max(...Array.from(x.data, Math.abs))).toBeLessThanOrEqual(1 + 1e-5);
+  });
+});
+
+describe('dal sample --camera', () => {
+  it('conditions a camera-conditioned teacher on the camera, and refuses it for others or when malformed', async () => {
+    const run = (name: string, extra: string[], model = 'shapes-cam') =>
+      dal(['sample', join(dir, model), '--n', '2', '--prompt', 'a red cube', '--steps', '2', ...extra, '--out', join(dir, `${name}.npy`)]);
+    const [face, edge, face2, plain, bad] = await Promise.all([
+      run('cam-face', ['--camera', '0,15']),
+      run('cam-edge', ['--camera', '45,15']),
+      run('cam-face2', ['--camera', '360,15']),
+      run('cam-plain', ['--camera', '0,15'], 'shapes'),
+      run('cam-bad', ['--camera', '0,100']),
+    ]);
+    for (const r of [face, edge, face2]) expect(r.code, r.stderr).toBe(0);
+    const bytes = (name: string) => readFileSync(join(dir, `${name}.npy`));
+    expect(bytes('cam-face').equals(bytes('cam-edge'))).toBe(false);
+    const [a, b] = [readNpy(join(dir, 'cam-face.npy')).data, readNpy(join(dir, 'cam-face2.npy')).data];
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-4); // azimuth 0° = 360°
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/--camera: .*shapes is not conditioned on cameras/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--camera: expected "AZIMUTH,ELEVATION" .* given "0,100"/);
   });
 });
 

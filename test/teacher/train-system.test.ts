@@ -99,4 +99,25 @@ describe('teacher system', () => {
     a.dispose();
     b2.dispose();
   });
+
+  it('trains a camera-conditioned shapes teacher (its camera weights move) and exports it with camera: true', async () => {
+    const cfg = loadConfig(runConfig, 'configs/teachers/shapes-unet-tiny.yaml', ['system.camera.dropout=0.5', 'system.batchSize=4'].map(parseSet));
+    if (cfg.system.type !== 'teacher') throw new Error('not a teacher config');
+    const run = newRun();
+    const sys = new TeacherSystem(cfg.system, { seed: 0, steps: 3, run, log: () => {} });
+    const w0 = Array.from(sys.model.parameters()['camera.fc1.kernel'].dataSync());
+    for (let i = 0; i < 3; i++) sys.step(i);
+    const w1 = Array.from(sys.model.parameters()['camera.fc1.kernel'].dataSync());
+    expect(w1.some((v, i) => v !== w0[i])).toBe(true);
+    sys.exportModel(run.path('model'));
+    const { denoiser } = loadModel(run.path('model'));
+    expect(denoiser.architecture.camera).toBe(true);
+    denoiser.dispose();
+    sys.dispose();
+  });
+
+  it('refuses camera conditioning on MNIST, naming the setting', () => {
+    const { system, steps } = tinyConfig('system.camera.dropout=0.2');
+    expect(() => new TeacherSystem(system, { seed: 0, steps, run: newRun(), log: () => {} })).toThrow(/system\.camera: camera conditioning needs the shapes data/);
+  });
 });

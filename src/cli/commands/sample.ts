@@ -31,6 +31,8 @@ export interface SampleModel {
   numLabels: number;
   /** True when the model is conditioned on prompts (--prompt). */
   prompts?: boolean;
+  /** True when the model is also conditioned on the orbit camera (--camera). */
+  cameras?: boolean;
   /** The words its prompts may use (a prompt with another word is refused); undefined: no check. */
   vocabulary?: readonly string[];
   /** The guidance scale used without --guidance (a teacher's evaluated guidance); default 1. */
@@ -85,6 +87,7 @@ interface SampleArgs {
   n: number;
   label?: number;
   prompt?: string;
+  camera?: string;
   steps: number;
   sampler?: SamplerName | 'onestep';
   eta: number;
@@ -104,6 +107,10 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option('n', { type: 'number', demandOption: true, describe: 'number of samples' })
       .option('label', { type: 'number', describe: 'class label to condition on (default: unconditional)' })
       .option('prompt', { type: 'string', describe: 'prompt to condition on, for prompt-conditioned models (e.g. "a blue sphere, front view")' })
+      .option('camera', {
+        type: 'string',
+        describe: 'orbit camera "AZIMUTH,ELEVATION" in degrees, for a camera-conditioned teacher (checkpoints/shapes-unet-cam); default: none',
+      })
       .option('steps', { type: 'number', default: 50, describe: 'sampler steps' })
       .option('sampler', {
         choices: [...SAMPLER_NAMES, 'onestep'],
@@ -129,6 +136,10 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .example(
         '$0 sample checkpoints/shapes-unet --n 16 --prompt "a blue sphere, front view" --guidance 5 --out x.npy',
         'shapes [16,32,32,3] at CFG 5; also writes x.labels.npy (class shape·5 + colour) and x.prompts.json; a word the teacher does not know is refused',
+      )
+      .example(
+        '$0 sample checkpoints/shapes-unet-cam --n 16 --prompt "a red cube, front view" --camera 30,15 --out x.npy',
+        'the camera-conditioned teacher, seen from azimuth 30°, elevation 15°',
       ) as unknown as Argv<SampleArgs>,
   handler: async (args: ArgumentsCamelCase<SampleArgs>) => {
     await sampleToFile(args);
@@ -163,6 +174,8 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     if (prompt !== undefined && !model.prompts) throw new DalError(`--prompt: ${args.model} is not conditioned on prompts; use --label`);
     if (prompt !== undefined && label !== undefined) throw new DalError('--label and --prompt: give one condition, not both');
     if (prompt !== undefined && model.vocabulary) checkPromptWords(prompt, model.vocabulary, `--prompt (for ${args.model})`);
+    const camera = args.camera === undefined ? undefined : parseCamera(args.camera);
+    if (camera && !model.cameras) throw new DalError(`--camera: ${args.model} is not conditioned on cameras; drop --camera (or use checkpoints/shapes-unet-cam)`);
     const guidance = args.guidance ?? model.guidance ?? 1;
     const labels = label === undefined ? null : new Int32Array(n).fill(label);
     const promptLabel = prompt === undefined ? undefined : model.labelOfPrompt?.(prompt);
@@ -173,7 +186,8 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += chunk) {
       const m = Math.min(chunk, n - start);
-      const cond = labels ? { labels: labels.subarray(start, start + m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
+      let cond: Condition | null = labels ? { labels: labels.subarray(start, start + m) } : prompt !== undefined ? { prompts: new Array<string>(m).fill(prompt) } : null;
+      if (camera) cond = { ...cond, cameras: Float32Array.from({ length: 2 * m }, (_, i) => camera[i % 2]) };
       parts.push(
         tf.tidy(() => {
           if (sampler === 'onestep') return model.toOutput ? model.toOutput(model.draw!(m, cond, rng)) : model.draw!(m, cond, rng);
@@ -218,6 +232,15 @@ export function parseClip(spec: string): [number, number] | undefined {
   return [parts[0], parts[1]];
 }
 
+/** "AZ,EL" in degrees → [azimuth, elevation]. */
+export function parseCamera(spec: string): [number, number] {
+  const parts = spec.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[1] >= -90 && parts[1] <= 90)) {
+    throw new DalError(`--camera: expected "AZIMUTH,ELEVATION" in degrees with elevation in [-90, 90] (e.g. "30,15"); given "${spec}"`);
+  }
+  return [parts[0], parts[1]];
+}
+
 /** A trained teacher's model directory as a `SampleModel`: images written in [0, 1]. */
 function teacherSampleModel(dir: string): SampleModel {
   const { denoiser, manifest } = loadModel(dir);
@@ -226,6 +249,7 @@ function teacherSampleModel(dir: string): SampleModel {
     denoiser,
     numLabels: denoiser.architecture.unet.numClasses,
     prompts: denoiser.conditioning === 'prompt',
+    cameras: denoiser.architecture.camera,
     vocabulary: denoiser.conditioning === 'prompt' ? promptVocabulary(manifest.data.name) : undefined,
     guidance: evaluatedGuidance(manifest),
     labelOfPrompt: (p) => {

@@ -17,6 +17,8 @@ export interface TeacherBatch {
   x0: Float32Array;
   labels?: Int32Array;
   prompts?: string[];
+  /** [B·2] (azimuth°, elevation°) of each example's camera (the shapes). */
+  cameras?: Float32Array;
 }
 
 /** A resumable stream of training batches. */
@@ -97,7 +99,8 @@ class ShapesData implements TeacherData {
 
   next(): TeacherBatch {
     const b = shapesBatch(this.rng, this.batchSize, this.size);
-    return { x0: toSigned(b.images), prompts: b.prompts };
+    const cameras = Float32Array.from(b.samples.flatMap((s) => [s.azimuth, s.elevation]));
+    return { x0: toSigned(b.images), prompts: b.prompts, cameras };
   }
 
   state() {

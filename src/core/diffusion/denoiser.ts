@@ -17,6 +17,12 @@ export interface Condition {
   labels?: Int32Array;
   /** [B] prompts; '' is the null prompt. */
   prompts?: string[];
+  /**
+   * [B·2] the orbit camera of each example, (azimuth°, elevation°) pairs (src/core/camera.ts), for a teacher trained
+   * with camera conditioning; an azimuth of NaN is the null camera. Classifier-free guidance keeps the cameras in its
+   * null branch: they are known exactly, not a prompt to be amplified.
+   */
+  cameras?: Float32Array;
 }
 
 export interface Denoiser {

@@ -144,5 +144,6 @@ export function dropConditions(cond: Condition | null | undefined, batch: number
   const out: Condition = {};
   if (cond.labels) out.labels = cond.labels.map((l, i) => (keep[i] ? l : -1));
   if (cond.prompts) out.prompts = cond.prompts.map((s, i) => (keep[i] ? s : ''));
+  if (cond.cameras) out.cameras = cond.cameras;
   return out;
 }

@@ -6,17 +6,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Condition, Denoiser } from './denoiser.ts';
 
 /**
- * The null condition for a batch shaped like `cond`: every label −1, every prompt ''.
+ * The null condition for a batch shaped like `cond`: every label −1, every prompt ''; the cameras are kept.
  * @param batch B, the batch size (used when `cond` has neither labels nor prompts: returns {}).
  */
 export function nullCondition(cond: Condition, batch: number): Condition {
   const out: Condition = {};
   if (cond.labels) out.labels = new Int32Array(batch).fill(-1);
   if (cond.prompts) out.prompts = new Array<string>(batch).fill('');
+  if (cond.cameras) out.cameras = cond.cameras;
   return out;
 }
 
-/** True when `cond` carries any information (a field present); `{}` is the null condition. */
+/** True when `cond` carries a label or a prompt, the condition guidance amplifies; `{}` is the null condition. */
 export function isConditional(cond: Condition | null | undefined): cond is Condition {
   return cond != null && (cond.labels != null || cond.prompts != null);
 }
@@ -30,6 +31,11 @@ export function concatConditions(a: Condition, b: Condition): Condition {
     out.labels.set(b.labels, a.labels.length);
   }
   if (a.prompts && b.prompts) out.prompts = [...a.prompts, ...b.prompts];
+  if (a.cameras && b.cameras) {
+    out.cameras = new Float32Array(a.cameras.length + b.cameras.length);
+    out.cameras.set(a.cameras);
+    out.cameras.set(b.cameras, a.cameras.length);
+  }
   return out;
 }
 
@@ -52,7 +58,7 @@ export function withGuidance(d: Denoiser, cfgScale: number): GuidedDenoiser {
     schedule: d.schedule,
     sampleShape: d.sampleShape,
     eps(x: tf.Tensor, t: tf.Tensor1D, cond?: Condition | null): tf.Tensor {
-      if (!isConditional(cond)) return d.eps(x, t, null);
+      if (!isConditional(cond)) return d.eps(x, t, cond ?? null);
       if (cfgScale === 1) return d.eps(x, t, cond);
       const batch = x.shape[0];
       return tf.tidy(() => {

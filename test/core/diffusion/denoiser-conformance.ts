@@ -116,6 +116,7 @@ export function describeDenoiserConformance(
                 ? {
                     ...(inp.cond.labels ? { labels: inp.cond.labels.subarray(i, i + 1) } : {}),
                     ...(inp.cond.prompts ? { prompts: [inp.cond.prompts[i]] } : {}),
+                    ...(inp.cond.cameras ? { cameras: inp.cond.cameras.subarray(2 * i, 2 * i + 2) } : {}),
                   }
                 : null;
             const one = d.eps(xi, ti, ci);

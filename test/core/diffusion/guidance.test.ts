@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nullCondition, withGuidance } from '../../../src/core/diffusion/guidance.ts';
+import { concatConditions, nullCondition, withGuidance } from '../../../src/core/diffusion/guidance.ts';
 import type { Condition, Denoiser } from '../../../src/core/diffusion/denoiser.ts';
 import { cosineSchedule } from '../../../src/core/diffusion/schedule.ts';
 
@@ -92,5 +92,14 @@ describe('classifier-free guidance', () => {
     expect(n.labels).toEqual(new Int32Array([-1, -1]));
     expect(n.prompts).toEqual(['', '']);
     expect(nullCondition({}, 2)).toEqual({});
+  });
+
+  it('nullCondition keeps the cameras (known exactly, not amplified); concatConditions stacks them', () => {
+    const cameras = Float32Array.from([0, 15, 90, 30]);
+    const n = nullCondition({ prompts: ['a red cube', 'a blue torus'], cameras }, 2);
+    expect(n).toEqual({ prompts: ['', ''], cameras });
+    const both = concatConditions({ prompts: ['a', 'b'], cameras }, n);
+    expect(Array.from(both.cameras!)).toEqual([0, 15, 90, 30, 0, 15, 90, 30]);
+    expect(both.prompts).toEqual(['a', 'b', '', '']);
   });
 });

@@ -46,6 +46,25 @@ describeDenoiserConformance(
   { cond: (b, rng) => ({ prompts: Array.from({ length: b }, () => PROMPTS[rng.int(PROMPTS.length)]) }), roundTrip },
 );
 
+const CAMERAS = [Number.NaN, 0, 0, 15, 45, 15, 200, 50];
+describeDenoiserConformance(
+  'UNetDenoiser, prompt- and camera-conditioned, v-prediction',
+  () =>
+    new UNetDenoiser(
+      { unet: { ...tinyUnet, inChannels: 3, numClasses: 0 }, prompt: { dim: 16, maxLen: 12 }, camera: true },
+      cosineSchedule(),
+      'v',
+      new Rng(2),
+    ),
+  {
+    cond: (b, rng) => ({
+      prompts: Array.from({ length: b }, () => PROMPTS[rng.int(PROMPTS.length)]),
+      cameras: Float32Array.from({ length: 2 * b }, (_, i) => CAMERAS[(2 * rng.int(4) + (i % 2)) % CAMERAS.length]),
+    }),
+    roundTrip,
+  },
+);
+
 describe('UNetDenoiser', () => {
   it('converts v-prediction to ε: ε̂ = σ·x_t + α·v̂ (Salimans & Ho 2022)', () => {
     const d = new UNetDenoiser({ unet: { ...tinyUnet, numClasses: 0 }, prompt: null }, cosineSchedule(), 'v', new Rng(2));
@@ -83,6 +102,41 @@ describe('UNetDenoiser', () => {
     expect(tf.memory().numTensors).toBe(before);
     d.dispose();
     p.dispose();
+  });
+
+  it('with camera conditioning: the null camera (NaN) is no camera; real cameras change ε̂; CFG keeps them in both branches', () => {
+    const arch = { unet: { ...tinyUnet, inChannels: 3, numClasses: 0 }, prompt: { dim: 8, maxLen: 12 } };
+    const c = new UNetDenoiser({ ...arch, camera: true }, cosineSchedule(), 'eps', new Rng(7));
+    const plain = new UNetDenoiser(arch, cosineSchedule(), 'eps', new Rng(7));
+    expect(c.architecture.camera).toBe(true);
+    expect(plain.architecture.camera).toBe(false);
+    expect(Object.keys(c.parameters())).toContain('camera.fc1.kernel');
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const x = new Rng(8).normalTensor([2, 8, 8, 3]);
+      const t = tf.tensor1d([0.5, 0.5]);
+      const diff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+      const prompts = ['a red cube', 'a red cube'];
+      const face = Float32Array.from([0, 15, 0, 15]);
+      const edge = Float32Array.from([45, 15, 45, 15]);
+      expect(diff(c.eps(x, t, { prompts, cameras: Float32Array.from([Number.NaN, 0, Number.NaN, 0]) }), c.eps(x, t, { prompts }))).toBe(0);
+      expect(diff(c.eps(x, t, { prompts, cameras: face }), c.eps(x, t, { prompts, cameras: edge }))).toBeGreaterThan(1e-4);
+      // a teacher without camera conditioning ignores cameras
+      expect(diff(plain.eps(x, t, { prompts, cameras: face }), plain.eps(x, t, { prompts }))).toBe(0);
+      // CFG: ε(∅, cam) + s·(ε(y, cam) − ε(∅, cam))
+      const s = 3;
+      const g = withGuidance(c, s).eps(x, t, { prompts, cameras: face });
+      const ec = c.eps(x, t, { prompts, cameras: face });
+      const eu = c.eps(x, t, { prompts: ['', ''], cameras: face });
+      expect(diff(g, tf.add(eu, tf.mul(tf.sub(ec, eu), s)))).toBeLessThan(1e-5);
+      expect(() => c.eps(x, t, { prompts, cameras: Float32Array.from([0, 15]) })).toThrow(/1 cameras for a batch of 2/);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const back = roundTrip(c);
+    expect(back.architecture.camera).toBe(true);
+    back.dispose();
+    c.dispose();
+    plain.dispose();
   });
 
   it('names its weights unet.* and prompt.* and counts them', () => {
