@@ -31,7 +31,7 @@ const SHAPE_NAMES: readonly string[] = SHAPES;
 /** Occupancy thresholds of the "IoU vs threshold" table (the export uses the config's, 2). */
 const THRESHOLDS = [1, 2, 3, 5];
 
-type Group = 'prompts' | 'others' | 'seeds' | 'cfg' | 'annealing' | 'timing';
+type Group = 'prompts' | 'others' | 'seeds' | 'cfg' | 'annealing' | 'timing' | 'nocamera' | 'viewword' | 'viewword-seeds';
 interface Cell {
   name: string;
   group: Group;
@@ -49,12 +49,22 @@ const promptCell = (group: 'prompts' | 'others') => (p: string) => ({ name: slug
 const seedCell = (p: string) => ({ name: `${slug(p)}-seed1`, group: 'seeds' as const, label: p, set: [`system.prompt=${p}`, 'seed=1'] });
 /** The five prompts once more, one at a time on the whole machine (`--group timing`, jobs 1): the issue's 6-minute figure. */
 const timingCell = (p: string) => ({ name: `${slug(p)}-alone`, group: 'timing' as const, label: p, set: [`system.prompt=${p}`] });
+/** The view-word teacher (checkpoints/shapes-unet, no camera conditioning) on the same prompts and seeds. */
+const VIEWWORD = 'system.prior.path=checkpoints/shapes-unet';
+const viewwordCell = (p: string) => ({ name: `viewword-${slug(p)}`, group: 'viewword' as const, label: p, set: [`system.prompt=${p}`, VIEWWORD] });
+const viewwordSeedCell = (p: string) => ({ name: `viewword-${slug(p)}-seed1`, group: 'viewword-seeds' as const, label: p, set: [`system.prompt=${p}`, 'seed=1', VIEWWORD] });
+/** The camera teacher without its cameras (the view word only), on the cubes: is it the camera or the retraining? */
+const CUBES = COLORS.map((c) => `a ${c} cube`);
+const nocameraCell = (p: string) => ({ name: `${slug(p)}-nocamera`, group: 'nocamera' as const, label: p, set: [`system.prompt=${p}`, 'system.prior.camera=false'] });
 const cells: Cell[] = [
   ...PROMPTS.map(promptCell('prompts')),
   ...OTHERS.map(promptCell('others')),
   ...[1, 3, 20, 50].map((s) => ({ name: `red-cube-cfg${s}`, group: 'cfg' as const, label: `${s}`, set: [`system.sds.cfgScale=${s}`] })),
   { name: 'red-cube-fixed-t', group: 'annealing', label: 'fixed t ~ U[0.02, 0.98]', set: ['system.sds.tMax=0.98'] },
   ...PROMPTS.map(seedCell),
+  ...CUBES.map(nocameraCell),
+  ...[...PROMPTS, ...OTHERS].map(viewwordCell),
+  ...PROMPTS.map(viewwordSeedCell),
   ...PROMPTS.map(timingCell),
 ];
 
@@ -207,13 +217,18 @@ function writeTable(): void {
   const redCube = cells[0];
   // The turntable strips beside the table, once per finished cell.
   for (const c of cells) if (existsSync(join(RUNS, c.name, 'metrics.json'))) copyFileSync(join(RUNS, c.name, 'images', 'turntable.png'), join(DIR, `${c.name}.png`));
-  const scored = cells.filter((c) => c.group === 'prompts' || c.group === 'others' || c.group === 'seeds').map(result);
-  const done = scored.filter((r) => r !== null);
-  const pass = done.filter((r) => passes(r.m));
+  const tally = (gs: Group[]) => {
+    const scored = cells.filter((c) => gs.includes(c.group)).map(result);
+    const done = scored.filter((r) => r !== null);
+    const missing = scored.length - done.length;
+    return `**${done.filter((r) => passes(r.m)).length} of ${done.length}**${missing ? ` (${missing} not run yet)` : ''}`;
+  };
   const notes = join(DIR, 'notes.md');
-  const md = `# DreamFusion on the shapes teacher
+  const md = `# DreamFusion on the shapes teachers
 
-\`checkpoints/shapes-unet\` as the frozen prior, \`configs/dreamfusion/red-cube.yaml\` (seed 0) with the prompt set by
+\`checkpoints/shapes-unet-cam\` as the frozen prior — the shapes teacher conditioned on the prompt (with its view word)
+and on each view's exact azimuth and elevation (\`configs/teachers/shapes-unet-cam.yaml\`), given in both branches of
+the guidance — and \`configs/dreamfusion/red-cube.yaml\` (seed 0) with the prompt set by
 \`--set system.prompt=…\`: PE-MLP field (6 frequencies, 2 × 64) with a density blob, 32 stratified samples per ray in
 the sphere of radius 1, 2 random views a step with their view prompts, albedo for 200 steps then albedo / Lambertian /
 textureless (0.5 / 0.4 / 0.1), CFG 7.5, w(t) = 1 (uniform), tMax annealed 0.98 → 0.48 over the first 600 of 1,000
@@ -227,7 +242,12 @@ of the whole \`dal run\` process, start-up and export included; "jobs / load" is
 one: each on one thread) and the 1-minute load average before–after. A wall clock is the issue's per-prompt time only
 for a cell run alone (jobs 1) on a quiet machine (load ≲ 2 before it started).
 
-**${pass.length} of ${done.length}** runs of the shape × colour prompts (25 at seed 0, the issue's five again at seed 1) pass (≥ 14/16 views right in shape and colour, IoU ≥ 0.75, the prompt's primitive the closest)${done.length < scored.length ? `; ${scored.length - done.length} not run yet` : ''}.
+Runs that pass (≥ 14/16 views right in shape and colour, IoU ≥ 0.75, the prompt's primitive the closest), of the 25
+shape × colour prompts at seed 0 and the issue's five again at seed 1:
+
+- the camera-conditioned teacher (the shipped config): ${tally(['prompts', 'others', 'seeds'])};
+- the view-word teacher \`checkpoints/shapes-unet\` (\`--set ${VIEWWORD}\`; last session's shipped prior), same
+  config otherwise: ${tally(['viewword', 'viewword-seeds'])}.
 
 ## The issue's five prompts
 
@@ -240,6 +260,18 @@ ${group('others', 'prompt')}
 ## Seed 1 (the shipped config's seed is 0)
 
 ${group('seeds', 'prompt (seed 1)')}
+
+## The camera teacher without its cameras, on the cubes (\`--set system.prior.camera=false\`: the view word only)
+
+${group('nocamera', 'prompt')}
+
+## The view-word teacher (\`checkpoints/shapes-unet\`), all 25 prompts at seed 0
+
+${group('viewword', 'prompt')}
+
+## The view-word teacher at seed 1
+
+${group('viewword-seeds', 'prompt (seed 1)')}
 
 ## Time per prompt, one run at a time on the 2-core machine (\`--group timing\`)
 

@@ -1,9 +1,12 @@
 /**
  * Cheap quality checks of the shipped models (the expensive tables are in experiments/teachers.md): each teacher's
- * class-conditional samples are recognized by the shipped classifier, and each classifier is right on held-out data.
+ * class-conditional samples are recognized by the shipped classifier, the camera-conditioned teacher draws the view it is
+ * given, and each classifier is right on held-out data.
  * Runs on the default backend (native when built): 50 DDIM-10 samples a teacher take a few seconds.
  */
-import { shapesBatch } from '../src/core/data/shapes/dataset.ts';
+import { renderShape, SHAPES, shapesBatch } from '../src/core/data/shapes/dataset.ts';
+import { withGuidance } from '../src/core/diffusion/guidance.ts';
+import { sample } from '../src/core/diffusion/samplers.ts';
 import { loadMnist } from '../src/core/data/mnist.ts';
 import { accuracies, loadClassifier, type ClassifierKind } from '../src/core/metrics/classifier.ts';
 import { shippedClassifierDir } from '../src/core/metrics/evaluate.ts';
@@ -26,7 +29,7 @@ function classify(kind: ClassifierKind, images: Float32Array, want: Record<strin
 }
 
 describe('shipped teachers: 50 DDIM-10 samples at CFG 3, balanced over the classes', () => {
-  it.each(['mnist-unet', 'shapes-unet'])('%s: ≥ 90% recognized by the shipped classifier as the class asked for', (name) => {
+  it.each(['mnist-unet', 'shapes-unet', 'shapes-unet-cam'])('%s: ≥ 90% recognized by the shipped classifier as the class asked for', (name) => {
     const before = tf.memory().numTensors;
     const { denoiser, manifest } = loadModel(`checkpoints/${name}`);
     try {
@@ -38,6 +41,30 @@ describe('shipped teachers: 50 DDIM-10 samples at CFG 3, balanced over the class
       denoiser.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('shapes-unet-cam: the camera it is given', () => {
+  it('draws "a red cube, front view" face-on at azimuth 0° and edge-on at 45°: each closer to its own true render', () => {
+    const { denoiser } = loadModel('checkpoints/shapes-unet-cam');
+    const n = 8;
+    const mse = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i % b.length]) ** 2, 0) / a.length;
+    try {
+      const [face, edge] = [0, 45].map((azimuth) => {
+        const cond = { prompts: new Array<string>(n).fill('a red cube, front view'), cameras: Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 15 : azimuth)) };
+        const x = tf.tidy(() => tf.clipByValue(tf.div(tf.add(sample(withGuidance(denoiser, 3), n, { sampler: 'ddim', steps: 10, cond, rng: new Rng(0), clipX0: [-1, 1] }), 1), 2), 0, 1));
+        const images = x.dataSync() as Float32Array;
+        x.dispose();
+        return { images, truth: renderShape({ shape: SHAPES.indexOf('cube'), color: 0, azimuth, elevation: 15 }, 32) };
+      });
+      const own = [mse(face.images, face.truth), mse(edge.images, edge.truth)];
+      const swapped = [mse(face.images, edge.truth), mse(edge.images, face.truth)];
+      console.log(`shapes-unet-cam: MSE to the own view ${own.map((v) => v.toFixed(4))}, to the other ${swapped.map((v) => v.toFixed(4))}`);
+      expect(own[0]).toBeLessThan(0.75 * swapped[0]);
+      expect(own[1]).toBeLessThan(0.75 * swapped[1]);
+    } finally {
+      denoiser.dispose();
+    }
   });
 });
 

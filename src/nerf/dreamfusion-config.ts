@@ -79,7 +79,7 @@ export const dreamfusionConfig = z.strictObject({
   /** The frozen prior: a shipped prompt-conditioned teacher (model directory). */
   prior: z
     .strictObject({
-      path: z.string().default('checkpoints/shapes-unet'),
+      path: z.string().default('checkpoints/shapes-unet-cam'),
       /**
        * Give a camera-conditioned teacher (checkpoints/shapes-unet-cam) each view's exact azimuth and elevation besides
        * the view word of the prompt. false: the view word only, as for a teacher without camera conditioning, which

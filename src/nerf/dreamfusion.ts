@@ -50,7 +50,7 @@ export class DreamfusionSystem implements System {
     const { denoiser, manifest } = loadModel(cfg.prior.path);
     if (denoiser.conditioning !== 'prompt' || manifest.sampleShape.join() !== '32,32,3') {
       denoiser.dispose();
-      throw new DalError(`system.prior.path: ${cfg.prior.path} is not a prompt-conditioned 32×32 RGB teacher (use checkpoints/shapes-unet)`);
+      throw new DalError(`system.prior.path: ${cfg.prior.path} is not a prompt-conditioned 32×32 RGB teacher (use checkpoints/shapes-unet-cam)`);
     }
     this.prior = denoiser;
     this.cameraConditioned = denoiser.architecture.camera && cfg.prior.camera;

@@ -1,7 +1,8 @@
 /**
  * The `dreamfusion` system on the shipped shapes teacher, at a tiny size (1 view, 8 samples per ray): a step leaks no
  * tensors and leaves the teacher unchanged, state/load continue a run exactly, a NaN stops the run naming the step and
- * the term with the last good checkpoint kept, and a bad prompt is refused at config load.
+ * the term with the last good checkpoint kept, the cameras reach a camera-conditioned teacher, and a bad prompt is
+ * refused at config load.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,18 @@ describe('dreamfusion system', () => {
     await expect(train(sys, cfg.trainer, { seed: 3, steps: 6, run, log: () => {} }, { configYaml: '' })).rejects.toThrow(/step 3: loss\/sds is NaN.*--resume from the last good checkpoint/);
     expect(JSON.parse(readFileSync(join(run.checkpoints, 'manifest.json'), 'utf8')).step).toBe(2);
     sys.dispose();
+  });
+
+  it('gives a camera-conditioned prior the cameras (system.prior.camera), and a view-word prior nothing more', () => {
+    const after = (prior: string, camera: boolean) => {
+      const { sys } = system(config([`system.prior.path=${join(ROOT, 'checkpoints', prior)}`, `system.prior.camera=${camera}`]));
+      sys.step(0);
+      const v = values(sys);
+      sys.dispose();
+      return v;
+    };
+    expect(after('shapes-unet-cam', true)).not.toEqual(after('shapes-unet-cam', false));
+    expect(after('shapes-unet', true)).toEqual(after('shapes-unet', false));
   });
 
   it('refuses an unknown prompt word at config load, listing the known words', () => {
