@@ -46,28 +46,29 @@ const PROMPTS = ['a red cube', 'a blue sphere', 'a yellow cone', 'a green torus'
 const OTHERS = SHAPE_NAMES.flatMap((s) => COLORS.map((c) => `a ${c} ${s}`)).filter((p) => !PROMPTS.includes(p));
 /** "a red cube" → "red-cube" (a cell's directory name). */
 const slug = (p: string) => p.replace(/^a /, '').replace(/ /g, '-');
-const promptCell = (group: 'prompts' | 'others') => (p: string) => ({ name: slug(p), group, label: p, set: [`system.prompt=${p}`] });
-/** Every prompt again with another seed (the shipped config's is 0). */
-const seedCell = (p: string) => ({ name: `${slug(p)}-seed1`, group: 'seeds' as const, label: p, set: [`system.prompt=${p}`, 'seed=1'] });
-/** The five prompts once more, one at a time on the whole machine (`--group timing`, jobs 1): the issue's 6-minute figure. */
-const timingCell = (p: string) => ({ name: `${slug(p)}-alone`, group: 'timing' as const, label: p, set: [`system.prompt=${p}`] });
+/**
+ * A cell of `group` for prompt p: directory `<prefix><slug>-<suffix>` (no dash for an empty suffix), run with the
+ * prompt and the extra `--set`s.
+ */
+const promptCell =
+  (group: Group, { prefix = '', suffix = '', set = [] as string[] } = {}) =>
+  (p: string): Cell => ({ name: `${prefix}${slug(p)}${suffix ? `-${suffix}` : ''}`, group, label: p, set: [`system.prompt=${p}`, ...set] });
 /** The view-word teacher (checkpoints/shapes-unet, no camera conditioning) on the same prompts and seeds. */
 const VIEWWORD = 'system.prior.path=checkpoints/shapes-unet';
-const viewwordCell = (p: string) => ({ name: `viewword-${slug(p)}`, group: 'viewword' as const, label: p, set: [`system.prompt=${p}`, VIEWWORD] });
-const viewwordSeedCell = (p: string) => ({ name: `viewword-${slug(p)}-seed1`, group: 'viewword-seeds' as const, label: p, set: [`system.prompt=${p}`, 'seed=1', VIEWWORD] });
 /** The camera teacher without its cameras (the view word only), on the cubes: is it the camera or the retraining? */
 const CUBES = COLORS.map((c) => `a ${c} cube`);
-const nocameraCell = (p: string) => ({ name: `${slug(p)}-nocamera`, group: 'nocamera' as const, label: p, set: [`system.prompt=${p}`, 'system.prior.camera=false'] });
 const cells: Cell[] = [
   ...PROMPTS.map(promptCell('prompts')),
   ...OTHERS.map(promptCell('others')),
   ...[1, 3, 20, 50].map((s) => ({ name: `red-cube-cfg${s}`, group: 'cfg' as const, label: `${s}`, set: [`system.sds.cfgScale=${s}`] })),
   { name: 'red-cube-fixed-t', group: 'annealing', label: 'fixed t ~ U[0.02, 0.98]', set: ['system.sds.tMax=0.98'] },
-  ...[...PROMPTS, ...OTHERS].map(seedCell),
-  ...CUBES.map(nocameraCell),
-  ...[...PROMPTS, ...OTHERS].map(viewwordCell),
-  ...PROMPTS.map(viewwordSeedCell),
-  ...PROMPTS.map(timingCell),
+  // every prompt again with another seed (the shipped config's is 0)
+  ...[...PROMPTS, ...OTHERS].map(promptCell('seeds', { suffix: 'seed1', set: ['seed=1'] })),
+  ...CUBES.map(promptCell('nocamera', { suffix: 'nocamera', set: ['system.prior.camera=false'] })),
+  ...[...PROMPTS, ...OTHERS].map(promptCell('viewword', { prefix: 'viewword-', set: [VIEWWORD] })),
+  ...PROMPTS.map(promptCell('viewword-seeds', { prefix: 'viewword-', suffix: 'seed1', set: ['seed=1', VIEWWORD] })),
+  // the five prompts once more, one at a time on the whole machine (`--group timing`, jobs 1): the issue's 6-minute figure
+  ...PROMPTS.map(promptCell('timing', { suffix: 'alone' })),
 ];
 
 interface Times {
