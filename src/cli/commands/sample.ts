@@ -225,20 +225,24 @@ export async function sampleToFile(args: SampleArgs): Promise<void> {
 /** `--clip`: "none" or "LO,HI" with LO < HI. */
 export function parseClip(spec: string): [number, number] | undefined {
   if (spec.trim() === 'none') return undefined;
-  const parts = spec.split(',').map((v) => Number(v.trim()));
-  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] < parts[1])) {
-    throw new DalError(`--clip: expected "LO,HI" with LO < HI (e.g. "-1,1") or "none"; given "${spec}"`);
-  }
-  return [parts[0], parts[1]];
+  const pair = finitePair(spec);
+  if (!pair || !(pair[0] < pair[1])) throw new DalError(`--clip: expected "LO,HI" with LO < HI (e.g. "-1,1") or "none"; given "${spec}"`);
+  return pair;
 }
 
 /** "AZ,EL" in degrees → [azimuth, elevation]. */
 export function parseCamera(spec: string): [number, number] {
-  const parts = spec.split(',').map((v) => Number(v.trim()));
-  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[1] >= -90 && parts[1] <= 90)) {
+  const pair = finitePair(spec);
+  if (!pair || !(pair[1] >= -90 && pair[1] <= 90)) {
     throw new DalError(`--camera: expected "AZIMUTH,ELEVATION" in degrees with elevation in [-90, 90] (e.g. "30,15"); given "${spec}"`);
   }
-  return [parts[0], parts[1]];
+  return pair;
+}
+
+/** "A,B" → [A, B] when both are finite numbers, else null. */
+function finitePair(spec: string): [number, number] | null {
+  const parts = spec.split(',').map((v) => Number(v.trim()));
+  return parts.length === 2 && parts.every(Number.isFinite) ? [parts[0], parts[1]] : null;
 }
 
 /** A trained teacher's model directory as a `SampleModel`: images written in [0, 1]. */

@@ -25,17 +25,17 @@ export function isConditional(cond: Condition | null | undefined): cond is Condi
 /** [a; b] along the batch axis, field by field (both must carry the same fields). */
 export function concatConditions(a: Condition, b: Condition): Condition {
   const out: Condition = {};
-  if (a.labels && b.labels) {
-    out.labels = new Int32Array(a.labels.length + b.labels.length);
-    out.labels.set(a.labels);
-    out.labels.set(b.labels, a.labels.length);
-  }
+  if (a.labels && b.labels) out.labels = concatTyped(a.labels, b.labels);
   if (a.prompts && b.prompts) out.prompts = [...a.prompts, ...b.prompts];
-  if (a.cameras && b.cameras) {
-    out.cameras = new Float32Array(a.cameras.length + b.cameras.length);
-    out.cameras.set(a.cameras);
-    out.cameras.set(b.cameras, a.cameras.length);
-  }
+  if (a.cameras && b.cameras) out.cameras = concatTyped(a.cameras, b.cameras);
+  return out;
+}
+
+/** [a; b] for two typed arrays of one kind. */
+function concatTyped<T extends Int32Array | Float32Array>(a: T, b: T): T {
+  const out = new (a.constructor as new (n: number) => T)(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
   return out;
 }
 
