@@ -118,8 +118,8 @@ export class TeacherSystem implements System {
     const root = new Rng(ctx.seed);
     const init = root.fork();
     this.rng = root.fork();
-    this.data = makeTeacherData(cfg.data, cfg.batchSize, root.fork());
     if (cfg.camera && cfg.data.type !== 'shapes') throw new DalError('system.camera: camera conditioning needs the shapes data (data.type: shapes); set system.camera: null');
+    this.data = makeTeacherData(cfg.data, cfg.batchSize, root.fork());
     this.previewRng = root.fork();
     this.schedule = makeSchedule(cfg.schedule);
     const arch = teacherArchitecture(cfg, this.data);
